@@ -1,0 +1,135 @@
+"""Running the selected rules over a workspace and collecting results.
+
+The engine owns everything a rule does not: which rules run, the units they
+see, the severity each result gets, the fingerprint, the deterministic order
+of results, and the files a pre-commit run is narrowed to. Suppressions and
+baselines then mark results without removing them, so reports can still
+show them on request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from d365lint.engine.fingerprint import fingerprint
+from d365lint.engine.units import UnitSource
+from d365lint.model import Diagnostic, Workspace
+from d365lint.rules.base import Finding, Rule, RuleContext, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a result is not counted: an inline comment or the configuration."""
+
+    kind: str  # "inSource" or "external", as SARIF names them
+    justification: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A finding of a rule, with everything the engine decided about it."""
+
+    rule: Rule
+    finding: Finding
+    level: Severity
+    fingerprint: str
+    suppression: Suppression | None = None
+    baseline_state: str | None = None  # "new" or "unchanged" when a baseline is in use
+
+    @property
+    def counts(self) -> bool:
+        """Whether the result counts toward the exit code and default reports."""
+        return self.suppression is None and self.baseline_state != "unchanged"
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        location = self.finding.location
+        return (location.path, location.member or "", location.line, location.column, self.rule.id, self.fingerprint)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of one analysis."""
+
+    results: tuple[Result, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    rules: tuple[Rule, ...]
+    files: int
+    seconds: float
+
+    @property
+    def counted(self) -> tuple[Result, ...]:
+        return tuple(result for result in self.results if result.counts)
+
+    @property
+    def has_tool_errors(self) -> bool:
+        return any(diagnostic.kind == "error" for diagnostic in self.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """What the configuration decides for a run."""
+
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def select_rules(rules: Iterable[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> tuple[Rule, ...]:
+    """Rules whose id equals or starts with a selected id/prefix, minus ignored ones.
+
+    A prefix matches whole id segments: ``web-sdl`` selects ``web-sdl-no-cookies``
+    but ``web-s`` selects nothing. An empty selection selects every rule.
+    """
+
+    def matches(rule_id: str, patterns: Sequence[str]) -> bool:
+        return any(rule_id == p or rule_id.startswith(p.rstrip("-") + "-") or p.upper() == "ALL" for p in patterns)
+
+    return tuple(
+        rule for rule in rules if (not select or matches(rule.id, select)) and not matches(rule.id, ignore)
+    )
+
+
+def _options(rule: Rule, settings: RunSettings) -> dict[str, Any]:
+    return {**rule.options, **settings.rule_options.get(rule.id, {})}
+
+
+def _in_focus(finding: Finding, workspace: Workspace) -> bool:
+    return workspace.focus is None or finding.location.path in workspace.focus
+
+
+def _file_count(workspace: Workspace) -> int:
+    return len(workspace.files) + len(workspace.raw_files) + sum(
+        len(solution.files) + len(solution.raw_files) + 1 for solution in workspace.solutions
+    )
+
+
+def analyse(workspace: Workspace, rules: Sequence[Rule], settings: RunSettings = RunSettings()) -> Report:
+    """Run ``rules`` over ``workspace``; results come sorted by file, position and rule."""
+    started = time.perf_counter()
+    units = UnitSource(workspace)
+    results: list[Result] = []
+    targets = dict.fromkeys(rule.target for rule in rules)
+    for target in targets:
+        target_rules = [rule for rule in rules if rule.target is target]
+        contexts = {rule.id: RuleContext(_options(rule, settings)) for rule in target_rules}
+        for unit in units.units(target):
+            for rule in target_rules:
+                for finding in rule.check(unit, contexts[rule.id]):
+                    if _in_focus(finding, workspace):
+                        results.append(_result(rule, finding, settings))
+    diagnostics = tuple(sorted(set(workspace.diagnostics) | set(units.diagnostics), key=lambda d: (d.location, d.message)))
+    return Report(
+        results=tuple(sorted(results, key=lambda result: result.sort_key)),
+        diagnostics=diagnostics,
+        rules=tuple(rules),
+        files=_file_count(workspace),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _result(rule: Rule, finding: Finding, settings: RunSettings) -> Result:
+    level = settings.severity_overrides.get(rule.id) or finding.severity or rule.severity
+    return Result(rule, finding, level, fingerprint(rule.id, finding.component, finding.evidence))

@@ -1,0 +1,335 @@
+"""Building a :class:`Solution` from either on-disk layout.
+
+* The exported layout (``solution.xml`` + ``customizations.xml`` at the
+  root) is what a solution zip holds, and what a hand-unzipped folder holds.
+* The unpacked layout of SolutionPackager / ``pac solution unpack`` splits
+  the same XML into ``Other/``, ``Entities/<table>/…``, ``Roles/``,
+  ``SdkMessageProcessingSteps/``, ``WebResources/**.data.xml`` and more.
+
+Both feed one :class:`SolutionBuilder`, which records a diagnostic for each
+file that cannot be read and goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from d365lint.loading.archive import ArchiveError
+from d365lint.loading.components import (
+    read_assembly,
+    read_environment_variable,
+    read_forms,
+    read_hidden_ribbon_actions,
+    read_manifest,
+    read_relationships,
+    read_role,
+    read_step,
+    read_table,
+    read_views,
+    read_web_resource,
+)
+from d365lint.loading.trees import FileTree
+from d365lint.model import (
+    Diagnostic,
+    EnvironmentVariable,
+    Form,
+    HiddenRibbonAction,
+    Language,
+    Location,
+    PluginAssembly,
+    PluginStep,
+    RawFile,
+    Relationship,
+    Role,
+    Solution,
+    SourceFile,
+    Table,
+    TextValue,
+    View,
+    WebResource,
+    WebResourceType,
+)
+from d365lint.parsing.text import DecodeError, decode_text
+from d365lint.parsing.xml import XmlDocument, XmlError, child, children, descendants, local_name, parse_xml
+
+ENV_VAR_VALUES_FILE = "environmentvariablevalues.json"
+# Folders whose files the model keeps as bytes for the rule families that read them.
+RAW_FILE_FOLDERS = ("workflows/", "connectors/", "data/")
+_MANAGED_TWIN = re.compile(r"_managed(\.[a-z]+)?\.xml$", re.I)
+
+SCRIPT_TYPES = {WebResourceType.SCRIPT: Language.JAVASCRIPT, WebResourceType.HTML: Language.HTML}
+
+
+@dataclass
+class SolutionBuilder:
+    """Collects the elements of one solution and the problems met reading it."""
+
+    tree: FileTree
+    source: str
+    diagnostics: list[Diagnostic]
+    tables: list[Table] = field(default_factory=list)
+    forms: list[Form] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
+    web_resources: list[WebResource] = field(default_factory=list)
+    assemblies: list[PluginAssembly] = field(default_factory=list)
+    steps: list[PluginStep] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    variables: list[EnvironmentVariable] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+    ribbon_actions: list[HiddenRibbonAction] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+    raw_files: list[RawFile] = field(default_factory=list)
+
+    def problem(self, path: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(message, self.tree.location(path)))
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return self.tree.read(path)
+        except (OSError, ArchiveError) as error:
+            self.problem(path, f"cannot read file: {error}")
+            return None
+
+    def parse(self, path: str) -> XmlDocument | None:
+        data = self.read(path)
+        if data is None:
+            return None
+        try:
+            return parse_xml(data, self.tree.location(path))
+        except XmlError as error:
+            self.problem(path, str(error))
+            return None
+
+    def content(self, file_name: str) -> tuple[bytes | None, Location | None]:
+        """Bytes and location of a content file named in metadata (``/WebResources/x``)."""
+        found = self.tree.find(file_name) if file_name else None
+        if found is None:
+            return None, None
+        return self.read(found), self.tree.location(found)
+
+    def add_entity(self, doc: XmlDocument, entity: etree._Element) -> Table:
+        table = read_table(doc, entity)
+        if table.logical_name:
+            self.tables.append(table)
+        self.forms.extend(read_forms(doc, child(entity, "FormXml"), table.logical_name))
+        self.views.extend(read_views(doc, child(entity, "SavedQueries"), table.logical_name))
+        self.ribbon_actions.extend(read_hidden_ribbon_actions(doc, child(entity, "RibbonDiffXml"), table.logical_name))
+        return table
+
+    def add_web_resource(self, doc: XmlDocument, element: etree._Element) -> None:
+        file_name = _text(child(element, "FileName"))
+        content, content_location = self.content(file_name)
+        resource = read_web_resource(doc, element, content, content_location)
+        self.web_resources.append(resource)
+        language = SCRIPT_TYPES.get(resource.type)
+        if language is None or content is None or content_location is None:
+            return
+        try:
+            text = decode_text(content)
+        except DecodeError as error:
+            self.diagnostics.append(Diagnostic(f"web resource {resource.name}: {error}", content_location))
+            return
+        if language is Language.JAVASCRIPT and resource.name.lower().endswith(".ts"):
+            language = Language.TYPESCRIPT
+        self.files.append(SourceFile(language, text, content_location, web_resource=resource.name))
+
+    def add_assembly(self, doc: XmlDocument, element: etree._Element) -> None:
+        content, content_location = self.content(_text(child(element, "FileName")))
+        self.assemblies.append(read_assembly(doc, element, content, content_location))
+
+    def add_environment_variable(self, doc: XmlDocument, element: etree._Element, folder: str) -> None:
+        values_path = self.tree.find(f"{folder}/{ENV_VAR_VALUES_FILE}") if folder else None
+        values = self.environment_values(values_path) if values_path else ()
+        self.variables.append(read_environment_variable(doc, element, values))
+
+    def environment_values(self, path: str) -> tuple[TextValue, ...]:
+        """Values from an ``environmentvariablevalues.json``, each at the line of its ``value``."""
+        data = self.read(path)
+        if data is None:
+            return ()
+        try:
+            text = decode_text(data)
+            parsed = json.loads(text)
+        except (DecodeError, ValueError) as error:
+            self.problem(path, f"invalid JSON: {error}")
+            return ()
+        base = self.tree.location(path)
+        return tuple(TextValue(value, base.at(_line_of_json_value(text, value))) for value in _json_values(parsed))
+
+    def add_raw_files(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            if path.lower().startswith(RAW_FILE_FOLDERS):
+                data = self.read(path)
+                if data is not None:
+                    self.raw_files.append(RawFile(path, data, self.tree.location(path)))
+
+    def build(self, manifest: dict[str, str], location: Location) -> Solution:
+        return Solution(
+            unique_name=manifest["unique_name"],
+            version=manifest["version"],
+            managed=manifest["managed"] == "1",
+            publisher_prefix=manifest["publisher_prefix"],
+            source=self.source,
+            location=location,
+            tables=tuple(self.tables),
+            forms=tuple(self.forms),
+            views=tuple(self.views),
+            web_resources=tuple(self.web_resources),
+            plugin_assemblies=tuple(self.assemblies),
+            plugin_steps=tuple(self.steps),
+            roles=tuple(self.roles),
+            environment_variables=tuple(self.variables),
+            relationships=tuple(self.relationships),
+            hidden_ribbon_actions=tuple(self.ribbon_actions),
+            files=tuple(self.files),
+            raw_files=tuple(self.raw_files),
+        )
+
+
+def _text(element: etree._Element | None) -> str:
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _json_values(parsed: object) -> list[str]:
+    """Every ``value`` in an environmentvariablevalues.json (one value or a list)."""
+    container = parsed.get("environmentvariablevalues", parsed) if isinstance(parsed, dict) else parsed
+    items = container.get("environmentvariablevalue", []) if isinstance(container, dict) else container
+    if isinstance(items, dict):
+        items = [items]
+    return [item["value"] for item in items or [] if isinstance(item, dict) and isinstance(item.get("value"), str)]
+
+
+def _line_of_json_value(text: str, value: str) -> int:
+    encoded = json.dumps(value)[1:-1]
+    match = re.search(r'"value"\s*:\s*"' + re.escape(encoded), text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def build_exported(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -> Solution | None:
+    """A solution from the exported layout (a zip, or a hand-unzipped folder)."""
+    builder = SolutionBuilder(tree, source, diagnostics)
+    manifest_path = tree.find("solution.xml")
+    manifest_doc = builder.parse(manifest_path) if manifest_path else None
+    customizations_path = tree.find("customizations.xml")
+    customizations = builder.parse(customizations_path) if customizations_path else None
+    if manifest_doc is None or customizations is None:
+        return None
+    root = customizations.root
+    for entity in children(child(root, "Entities"), "Entity"):
+        builder.add_entity(customizations, entity)
+    for role in descendants(child(root, "Roles"), "Role"):
+        builder.roles.append(read_role(customizations, role))
+    for step in descendants(child(root, "SdkMessageProcessingSteps"), "SdkMessageProcessingStep"):
+        builder.steps.append(read_step(customizations, step))
+    for assembly in descendants(child(root, "SolutionPluginAssemblies"), "PluginAssembly"):
+        builder.add_assembly(customizations, assembly)
+    for resource in descendants(child(root, "WebResources"), "WebResource"):
+        builder.add_web_resource(customizations, resource)
+    for variable in descendants(child(root, "environmentvariabledefinitions"), "environmentvariabledefinition"):
+        builder.add_environment_variable(customizations, variable, "")
+    builder.relationships.extend(read_relationships(customizations, child(root, "EntityRelationships")))
+    paths = sorted(tree.paths())
+    _add_split_environment_variables(builder, paths)
+    builder.add_raw_files(paths)
+    return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
+
+
+def _add_split_environment_variables(builder: SolutionBuilder, paths: list[str]) -> None:
+    for path in paths:
+        lowered = path.lower()
+        if lowered.startswith("environmentvariabledefinitions/") and lowered.endswith("/environmentvariabledefinition.xml"):
+            doc = builder.parse(path)
+            if doc is not None and local_name(doc.root).lower() == "environmentvariabledefinition":
+                builder.add_environment_variable(doc, doc.root, path.rsplit("/", 1)[0])
+
+
+def build_unpacked(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -> Solution | None:
+    """A solution from the SolutionPackager / ``pac solution unpack`` layout."""
+    builder = SolutionBuilder(tree, source, diagnostics)
+    manifest_path = tree.find("Other/Solution.xml")
+    manifest_doc = builder.parse(manifest_path) if manifest_path else None
+    if manifest_doc is None:
+        return None
+    paths = sorted(path for path in tree.paths() if not _MANAGED_TWIN.search(path))
+    for path in paths:
+        _add_unpacked_file(builder, path)
+    _add_split_environment_variables(builder, paths)
+    builder.add_raw_files(paths)
+    return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
+
+
+def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
+    """Route one file of an unpacked tree to the reader of its component kind."""
+    lowered = path.lower()
+    parts = lowered.split("/")
+    if lowered == "other/customizations.xml":
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.relationships.extend(read_relationships(doc, child(doc.root, "EntityRelationships")))
+    elif lowered.startswith("other/relationships") and lowered.endswith(".xml"):
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.relationships.extend(read_relationships(doc, doc.root))
+    elif parts[0] == "entities" and len(parts) == 3 and parts[2] == "entity.xml":
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.add_entity(doc, doc.root)
+    elif parts[0] == "entities" and len(parts) >= 4 and lowered.endswith(".xml"):
+        _add_entity_part(builder, path, parts)
+    elif parts[0] == "roles" and lowered.endswith(".xml"):
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.roles.extend(read_role(doc, role) for role in _self_or_descendants(doc.root, "Role"))
+    elif parts[0] == "sdkmessageprocessingsteps" and lowered.endswith(".xml"):
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.steps.extend(read_step(doc, step) for step in _self_or_descendants(doc.root, "SdkMessageProcessingStep"))
+    elif parts[0] == "pluginassemblies" and lowered.endswith(".data.xml"):
+        doc = builder.parse(path)
+        if doc is not None:
+            for assembly in _self_or_descendants(doc.root, "PluginAssembly"):
+                builder.add_assembly(doc, assembly)
+    elif parts[0] == "webresources" and lowered.endswith(".data.xml"):
+        doc = builder.parse(path)
+        if doc is not None:
+            for resource in _self_or_descendants(doc.root, "WebResource"):
+                builder.add_web_resource(doc, resource)
+
+
+def _add_entity_part(builder: SolutionBuilder, path: str, parts: list[str]) -> None:
+    """Forms, views and ribbons of ``Entities/<table>/…``; the table comes from Entity.xml's folder."""
+    table = _table_of_folder(path)
+    kind = parts[2]
+    if kind == "formxml":
+        doc = builder.parse(path)
+        if doc is not None:
+            form_type = parts[3] if len(parts) > 4 else ""
+            builder.forms.extend(read_forms(doc, doc.root, table, form_type))
+    elif kind == "savedqueries":
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.views.extend(read_views(doc, doc.root, table))
+    elif kind == "ribbondiff.xml":
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.ribbon_actions.extend(read_hidden_ribbon_actions(doc, doc.root, table))
+
+
+def _table_of_folder(path: str) -> str:
+    """The logical name of the table whose ``Entities/<folder>`` holds ``path``.
+
+    The folder is named after the schema name; its lower-case form is the
+    logical name (Dataverse logical names are the lower-cased schema names).
+    """
+    return path.split("/")[1].lower()
+
+
+def _self_or_descendants(root: etree._Element, name: str) -> list[etree._Element]:
+    if local_name(root).lower() == name.lower():
+        return [root]
+    return descendants(root, name)

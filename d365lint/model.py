@@ -1,0 +1,370 @@
+"""The in-memory solution model every rule reads.
+
+The loader builds the same model whatever the input form (exported zip,
+unpacked folder, ``pac solution clone`` tree, loose files), so rules never
+care where an element came from. Every element carries the :class:`Location`
+a user can open. Values are frozen: rules may run in any order, in any
+process, and can never change what another rule sees.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place a person can open: a file, and for a zip member the member.
+
+    ``path`` is the file on disk, relative to the working directory when it
+    lies below it (what SARIF and editors want); ``member`` is the path inside
+    a zip archive, if any. Lines and columns are 1-based; columns count
+    Unicode code points, as SARIF's ``columnKind`` declares.
+    """
+
+    path: str
+    line: int = 1
+    column: int = 1
+    member: str | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+
+    @property
+    def display_path(self) -> str:
+        """The path as printed to people: ``a.zip!/member`` for zip members."""
+        return f"{self.path}!/{self.member}" if self.member else self.path
+
+    def at(self, line: int, column: int = 1) -> Location:
+        """The same file at another position."""
+        return Location(self.path, line, column, self.member)
+
+
+class WebResourceType(enum.IntEnum):
+    """``WebResourceType`` codes of solution metadata."""
+
+    HTML = 1
+    CSS = 2
+    SCRIPT = 3
+    XML = 4
+    PNG = 5
+    JPG = 6
+    GIF = 7
+    SILVERLIGHT = 8
+    XSL = 9
+    ICO = 10
+    SVG = 11
+    RESX = 12
+    UNKNOWN = 0
+
+    @classmethod
+    def from_code(cls, code: str | None) -> WebResourceType:
+        try:
+            return cls(int(code or ""))
+        except ValueError:
+            return cls.UNKNOWN
+
+
+class Language(enum.Enum):
+    """Source languages d365lint parses."""
+
+    JAVASCRIPT = "javascript"
+    TYPESCRIPT = "typescript"
+    HTML = "html"
+    CSHARP = "csharp"
+    PYTHON = "python"
+
+
+# Environment variable type codes (environmentvariabledefinition/type).
+ENV_VAR_TYPE_NAMES = {
+    "100000000": "String",
+    "100000001": "Number",
+    "100000002": "Boolean",
+    "100000003": "JSON",
+    "100000004": "Data source",
+    "100000005": "Secret",
+}
+ENV_VAR_TYPE_SECRET = "100000005"
+
+
+@dataclass(frozen=True, slots=True)
+class TextValue:
+    """A piece of text from the input together with where it starts."""
+
+    text: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column (``attribute`` in solution XML)."""
+
+    logical_name: str
+    display_name: str
+    description: str
+    type: str
+    is_secured: bool
+    is_audit_enabled: bool
+    is_custom: bool
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table (entity) defined or customised by the solution."""
+
+    logical_name: str
+    display_name: str
+    description: str
+    ownership: str
+    is_audit_enabled: bool
+    is_activity: bool
+    is_custom: bool
+    columns: tuple[Column, ...]
+    location: Location
+    ownership_location: Location | None = None
+    audit_location: Location | None = None
+
+    def column(self, logical_name: str) -> Column | None:
+        wanted = logical_name.lower()
+        return next((c for c in self.columns if c.logical_name == wanted), None)
+
+
+@dataclass(frozen=True, slots=True)
+class FormControl:
+    """A control on a form and how it is hidden, if it is.
+
+    ``hidden_by`` names the element that hides it: ``cell``, ``section``,
+    ``tab`` or ``hiddencontrols``; ``hidden_location`` points at that element.
+    """
+
+    control_id: str
+    column: str
+    hidden_by: str | None
+    disabled: bool
+    location: Location
+    hidden_location: Location | None = None
+
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_by is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EventHandler:
+    """A form event handler: a function of a web-resource library."""
+
+    event: str
+    function_name: str
+    library: str
+    enabled: bool
+    attribute: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A system form of a table."""
+
+    table: str
+    form_id: str
+    name: str
+    form_type: str
+    controls: tuple[FormControl, ...]
+    libraries: tuple[TextValue, ...]
+    handlers: tuple[EventHandler, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A system view (``savedquery``)."""
+
+    table: str
+    view_id: str
+    name: str
+    columns: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class WebResource:
+    """A web resource: metadata plus the bytes of its content file."""
+
+    name: str
+    display_name: str
+    type: WebResourceType
+    content: bytes | None
+    content_location: Location | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class PluginAssembly:
+    """A registered plug-in assembly; ``content`` holds the DLL if shipped."""
+
+    name: str
+    isolation_mode: str
+    source_type: str
+    content: bytes | None
+    content_location: Location | None
+    location: Location
+    isolation_location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PluginStep:
+    """An SDK message processing step (plug-in registration)."""
+
+    name: str
+    step_id: str
+    message: str
+    primary_entity: str
+    stage: str
+    mode: str
+    filtering_attributes: tuple[str, ...]
+    configuration: TextValue | None
+    plugin_type_name: str
+    state: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class RolePrivilege:
+    name: str
+    level: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A security role with its privileges."""
+
+    name: str
+    role_id: str
+    privileges: tuple[RolePrivilege, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentVariable:
+    """An environment variable definition with its default and current values."""
+
+    schema_name: str
+    display_name: str
+    description: str
+    type: str
+    default_value: TextValue | None
+    values: tuple[TextValue, ...]
+    location: Location
+
+    @property
+    def type_name(self) -> str:
+        return ENV_VAR_TYPE_NAMES.get(self.type, self.type or "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """A one-to-many relationship: ``referencing`` looks up ``referenced``."""
+
+    name: str
+    referencing_table: str
+    referenced_table: str
+    referencing_column: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenRibbonAction:
+    """A ``HideCustomAction`` of a table's (or the application's) ribbon."""
+
+    table: str
+    action_id: str
+    hidden_id: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """One Dataverse solution, whatever form it was loaded from.
+
+    ``source`` says which form: ``zip``, ``unpacked`` or ``exported-folder``.
+    """
+
+    unique_name: str
+    version: str
+    managed: bool
+    publisher_prefix: str
+    source: str
+    location: Location
+    tables: tuple[Table, ...] = ()
+    forms: tuple[Form, ...] = ()
+    views: tuple[View, ...] = ()
+    web_resources: tuple[WebResource, ...] = ()
+    plugin_assemblies: tuple[PluginAssembly, ...] = ()
+    plugin_steps: tuple[PluginStep, ...] = ()
+    roles: tuple[Role, ...] = ()
+    environment_variables: tuple[EnvironmentVariable, ...] = ()
+    relationships: tuple[Relationship, ...] = ()
+    hidden_ribbon_actions: tuple[HiddenRibbonAction, ...] = ()
+    files: tuple[SourceFile, ...] = ()
+    raw_files: tuple[RawFile, ...] = ()
+
+    def table(self, logical_name: str) -> Table | None:
+        wanted = logical_name.lower()
+        return next((t for t in self.tables if t.logical_name == wanted), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """Text content in a source language: a script, C# or Python file.
+
+    Web-resource scripts are also offered as source files (with
+    ``web_resource`` naming them) so that script rules see every script once,
+    whether it sits in a solution or on its own. ``line_offset`` and
+    ``column_offset`` place text extracted from a larger file (a script block
+    of an HTML page) at its real position.
+    """
+
+    language: Language
+    text: str
+    location: Location
+    web_resource: str | None = None
+    line_offset: int = 0
+    column_offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RawFile:
+    """A file kept as bytes: a compiled assembly, a flow definition, a data file.
+
+    Solutions carry files the model has no element for (cloud flows,
+    classic workflows, configuration data, connector definitions); rule
+    families that understand them read them from here.
+    """
+
+    name: str
+    content: bytes
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem of the tool with an input: it could not be fully analysed."""
+
+    message: str
+    location: Location
+    kind: str = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """Everything a run analyses: solutions, loose files and load problems."""
+
+    solutions: tuple[Solution, ...] = ()
+    files: tuple[SourceFile, ...] = ()
+    raw_files: tuple[RawFile, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    focus: frozenset[str] | None = None
+    """When set, only results in these display paths are reported: pre-commit
+    passes single files, and their solution is loaded whole for context."""

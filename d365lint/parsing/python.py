@@ -1,0 +1,50 @@
+"""Parsing Python integration code with libcst, keeping positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from d365lint.model import Location, SourceFile
+
+
+class PythonSyntaxError(ValueError):
+    """The file is not valid Python."""
+
+
+@dataclass(frozen=True, slots=True)
+class PythonModule:
+    """A parsed Python file and the positions of its nodes."""
+
+    source: SourceFile
+    wrapper: MetadataWrapper
+    positions: dict[libcst.CSTNode, CodeRange]
+
+    @property
+    def module(self) -> libcst.Module:
+        return self.wrapper.module
+
+    @property
+    def component(self) -> str:
+        return f"file:{self.source.location.display_path}"
+
+    def location(self, node: libcst.CSTNode) -> Location:
+        span = self.positions.get(node)
+        base = self.source.location
+        if span is None:
+            return base
+        return Location(base.path, span.start.line, span.start.column + 1, base.member, span.end.line, span.end.column + 1)
+
+
+def parse_python(source: SourceFile) -> PythonModule:
+    """Parse ``source``; raise :class:`PythonSyntaxError` when libcst cannot."""
+    try:
+        wrapper = MetadataWrapper(libcst.parse_module(source.text))
+    except libcst.ParserSyntaxError as error:
+        raise PythonSyntaxError(f"Python syntax error at line {error.raw_line}: {error.message}") from error
+    except RecursionError as error:
+        raise PythonSyntaxError("Python source nests too deeply to analyse") from error
+    positions = dict(wrapper.resolve(PositionProvider))
+    return PythonModule(source, wrapper, positions)

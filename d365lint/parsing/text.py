@@ -1,0 +1,95 @@
+"""Decoding bytes to text and turning offsets into lines and columns."""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import re
+
+from d365lint.model import Location
+
+_XML_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+class DecodeError(ValueError):
+    """The bytes are not text in any encoding we accept."""
+
+
+def sniff_encoding(data: bytes) -> str:
+    """The encoding of ``data``: its byte-order mark, an XML declaration, or UTF-8.
+
+    UTF-16 without a byte-order mark is recognised by the NUL bytes of an
+    ASCII ``<?xml`` or ``<`` start, which is how XML processors detect it.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    if data[:4] == b"<\x00?\x00" or data[:2] == b"<\x00":
+        return "utf-16-le"
+    if data[:4] == b"\x00<\x00?" or data[:2] == b"\x00<":
+        return "utf-16-be"
+    declared = _XML_DECLARED_ENCODING.match(data)
+    if declared:
+        name = declared.group(1).decode("ascii").lower()
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            return "utf-8"
+        return name
+    return "utf-8"
+
+
+def decode_text(data: bytes) -> str:
+    """Decode source bytes strictly; raise :class:`DecodeError` for binary junk.
+
+    A declared encoding that the bytes contradict falls back to UTF-8 before
+    giving up, because exports often declare one encoding and use another.
+    """
+    if b"\x00" in data[:8192] and not _is_utf16_or_32(data):
+        raise DecodeError("the file holds binary data, not text")
+    encoding = sniff_encoding(data)
+    for candidate in dict.fromkeys((encoding, "utf-8-sig")):
+        try:
+            return data.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise DecodeError(f"the file is not valid {encoding} text")
+
+
+def _is_utf16_or_32(data: bytes) -> bool:
+    return sniff_encoding(data).startswith(("utf-16", "utf-32"))
+
+
+class LineIndex:
+    """Maps character offsets of a text to 1-based (line, column) pairs."""
+
+    __slots__ = ("_starts",)
+
+    def __init__(self, text: str) -> None:
+        starts = [0]
+        find = text.find
+        position = find("\n")
+        while position != -1:
+            starts.append(position + 1)
+            position = find("\n", position + 1)
+        self._starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """Line and column (both 1-based, column in code points) of ``offset``."""
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of the 1-based ``line``."""
+        return self._starts[min(max(line, 1), len(self._starts)) - 1]
+
+    def location(self, base: Location, offset: int) -> Location:
+        line, column = self.position(offset)
+        return base.at(line, column)

@@ -1,0 +1,159 @@
+"""What a rule is: declarative metadata plus a pure check function.
+
+A rule never reads files, never formats output and never decides whether a
+finding is suppressed or baselined: it yields :class:`Finding` values for one
+unit of the model, and the engine does the rest. One metadata object drives
+``d365lint explain``, the generated rule docs and SARIF's rule help.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from d365lint.model import Location
+
+RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+DOCS_BASE_URI = "https://github.com/d365lint/d365lint/blob/main/docs/rules/"
+
+
+class Severity(enum.IntEnum):
+    """Result levels, ordered so that ``>=`` compares seriousness."""
+
+    NOTE = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warning or note)") from None
+
+
+class Target(enum.Enum):
+    """The kind of unit a rule's check function receives.
+
+    ``SOLUTION`` rules get a :class:`d365lint.model.Solution`; the source
+    targets get a parsed source of that language (see ``d365lint.parsing``);
+    ``ASSEMBLY`` gets a :class:`d365lint.parsing.assembly.Assembly`.
+    """
+
+    SOLUTION = "solution"
+    SCRIPT = "script"
+    HTML = "html"
+    CSHARP = "csharp"
+    PYTHON = "python"
+    ASSEMBLY = "assembly"
+    RAW_FILE = "raw-file"
+
+
+class Precision(enum.Enum):
+    """How often a finding of the rule is right (SARIF's ``precision``)."""
+
+    VERY_HIGH = "very-high"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place a finding refers to (SARIF ``relatedLocations``)."""
+
+    message: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What a rule reports.
+
+    ``component`` identifies the model element logically (``step:<name>``,
+    ``table:<logical name>``, ``webresource:<name>``, ``file:<path>``) and
+    ``evidence`` is what was found there; with the rule id they make the
+    fingerprint that baselines use, so findings survive moved lines and
+    re-exported XML. ``secrets`` lists input values that no report may echo
+    (source lines shown to people are masked with them). ``severity`` lets a
+    rule raise or lower one finding (e.g. a table with personal data).
+    """
+
+    message: str
+    location: Location
+    component: str
+    evidence: str = ""
+    related: tuple[Related, ...] = ()
+    secrets: tuple[str, ...] = ()
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a check function may know besides its unit: the rule's options."""
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, name: str) -> Any:
+        return self.options[name]
+
+
+CheckFunction = Callable[[Any, RuleContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: stable id, the documentation people read, and its check.
+
+    ``help`` is markdown with what the rule finds, why it matters (with a
+    link to Microsoft's guidance), how to fix it, and a bad and a good
+    example. ``security_severity`` (0.0–10.0) is set for security rules;
+    GitHub code scanning ranks alerts by it. ``options`` are the rule's
+    configurable settings with their defaults.
+    """
+
+    id: str
+    name: str
+    summary: str
+    help: str
+    severity: Severity
+    target: Target
+    check: CheckFunction
+    tags: tuple[str, ...] = ()
+    precision: Precision = Precision.HIGH
+    security_severity: float | None = None
+    references: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = "d365lint"
+
+    @property
+    def help_uri(self) -> str:
+        return f"{DOCS_BASE_URI}{self.id}.md"
+
+    @property
+    def is_security(self) -> bool:
+        return self.security_severity is not None
+
+    def validate(self) -> list[str]:
+        """Problems with this rule's metadata, empty when it is sound."""
+        problems = []
+        if not RULE_ID.match(self.id):
+            problems.append(f"rule id {self.id!r} is not a kebab-case slug")
+        if not self.summary.strip() or "\n" in self.summary:
+            problems.append(f"rule {self.id}: summary must be one non-empty line")
+        if len(self.help.strip()) < 40:
+            problems.append(f"rule {self.id}: help must explain what, why and how to fix")
+        if self.security_severity is not None and not 0.0 <= self.security_severity <= 10.0:
+            problems.append(f"rule {self.id}: security_severity must be between 0.0 and 10.0")
+        if not callable(self.check):
+            problems.append(f"rule {self.id}: check is not callable")
+        if not isinstance(self.target, Target):
+            problems.append(f"rule {self.id}: target must be a d365lint Target")
+        return problems

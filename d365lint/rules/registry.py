@@ -1,0 +1,102 @@
+"""Finding every rule: the built-in families and extensions.
+
+Extensions (third-party rule packages) register an entry point in the group
+``d365lint.rules`` whose object is a :class:`Rule` or an iterable of rules.
+As in flake8's finder, loading happens in explicit, checked steps: discover
+the entry points, load each, validate every rule's id and metadata, and
+refuse duplicate ids — any failure stops the run with a clear message rather
+than silently running without a rule.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from importlib.metadata import EntryPoint, entry_points
+
+from d365lint.rules.base import Rule
+
+ENTRY_POINT_GROUP = "d365lint.rules"
+
+# One module a rule family; each defines RULES, a tuple of Rule.
+BUILTIN_FAMILIES = ("d365lint.rules.credentials",)
+
+
+class ExtensionError(Exception):
+    """An extension or rule could not be loaded or is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Every known rule, by id, in a stable order."""
+
+    rules: tuple[Rule, ...]
+
+    def get(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self.rules)
+
+
+def _builtin_rules() -> Iterator[Rule]:
+    for module_name in BUILTIN_FAMILIES:
+        yield from importlib.import_module(module_name).RULES
+
+
+def discover_extensions() -> list[EntryPoint]:
+    """Step 1: the entry points of installed extensions, sorted by name."""
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (ep.name, ep.value))
+
+
+def load_extension(entry_point: EntryPoint) -> list[Rule]:
+    """Step 2: import one extension and collect its rules."""
+    try:
+        loaded = entry_point.load()
+    except Exception as error:  # an extension's import may fail in any way
+        raise ExtensionError(
+            f"extension {entry_point.name!r} ({entry_point.value}) failed to load: {type(error).__name__}: {error}"
+        ) from error
+    items: Iterable[object] = [loaded] if isinstance(loaded, Rule) else loaded if _iterable(loaded) else [loaded]
+    rules = []
+    for item in items:
+        if not isinstance(item, Rule):
+            raise ExtensionError(
+                f"extension {entry_point.name!r} ({entry_point.value}) provided {type(item).__name__}, "
+                "not a d365lint.rules.base.Rule"
+            )
+        rules.append(_with_origin(item, entry_point))
+    return rules
+
+
+def _iterable(value: object) -> bool:
+    return isinstance(value, (list, tuple, set, frozenset))
+
+
+def _with_origin(rule: Rule, entry_point: EntryPoint) -> Rule:
+    dist = entry_point.dist.name if entry_point.dist else entry_point.name
+    return replace(rule, origin=dist) if rule.origin == "d365lint" else rule
+
+
+def validate(rules: Iterable[Rule]) -> RuleSet:
+    """Step 3: check every rule's metadata and the uniqueness of ids."""
+    seen: dict[str, Rule] = {}
+    problems: list[str] = []
+    for rule in rules:
+        problems.extend(f"{rule.origin}: {problem}" for problem in rule.validate())
+        if rule.id in seen:
+            problems.append(f"rule id {rule.id!r} is defined by both {seen[rule.id].origin} and {rule.origin}")
+        seen[rule.id] = rule
+    if problems:
+        raise ExtensionError("invalid rules:\n  " + "\n  ".join(problems))
+    return RuleSet(tuple(sorted(seen.values(), key=lambda rule: rule.id)))
+
+
+def load_rules(*, extensions: bool = True) -> RuleSet:
+    """Every built-in rule, plus installed extensions unless told otherwise."""
+    rules = list(_builtin_rules())
+    if extensions:
+        for entry_point in discover_extensions():
+            rules.extend(load_extension(entry_point))
+    return validate(rules)
