@@ -11,6 +11,7 @@ than silently running without a rule.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib.metadata import EntryPoint, entry_points
@@ -19,8 +20,8 @@ from d365lint.rules.base import Rule
 
 ENTRY_POINT_GROUP = "d365lint.rules"
 
-# One module a rule family; each defines RULES, a tuple of Rule.
-BUILTIN_FAMILIES = ("d365lint.rules.credentials",)
+# Modules of this package that are not rule families.
+_NOT_FAMILIES = frozenset({"base", "registry"})
 
 
 class ExtensionError(Exception):
@@ -40,8 +41,18 @@ class RuleSet:
         return tuple(rule.id for rule in self.rules)
 
 
+def builtin_families() -> list[str]:
+    """Every rule-family module: each module of ``d365lint.rules`` defines ``RULES``."""
+    package = importlib.import_module("d365lint.rules")
+    return sorted(
+        f"d365lint.rules.{info.name}"
+        for info in pkgutil.iter_modules(package.__path__)
+        if info.name not in _NOT_FAMILIES and not info.name.startswith("_")
+    )
+
+
 def _builtin_rules() -> Iterator[Rule]:
-    for module_name in BUILTIN_FAMILIES:
+    for module_name in builtin_families():
         yield from importlib.import_module(module_name).RULES
 
 

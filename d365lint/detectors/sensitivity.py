@@ -1,0 +1,112 @@
+"""Which columns hold sensitive data, and which tables are high-volume.
+
+One definition, shared by every rule that asks (hidden fields, auditing,
+Power Pages exposure), so that they never disagree. Users extend or replace
+both lists in configuration (the rules' ``sensitive-columns`` and
+``transactional-tables`` options).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from d365lint.model import Column
+
+# Name fragments (matched in logical names and display names, ignoring case,
+# spaces, underscores and hyphens) that mark a column as sensitive.
+DEFAULT_SENSITIVE_PATTERNS = (
+    "ssn",
+    "socialsecurity",
+    "nationalid",
+    "nationalidentity",
+    "governmentid",
+    "taxid",
+    "taxnumber",
+    "taxpayer",
+    "vatnumber",
+    "salary",
+    "compensation",
+    "wage",
+    "bankaccount",
+    "iban",
+    "accountnumber",
+    "routingnumber",
+    "sortcode",
+    "creditcard",
+    "cardnumber",
+    "cvv",
+    "dateofbirth",
+    "birthdate",
+    "birthday",
+    "dob",
+    "passport",
+    "driverslicense",
+    "driverlicense",
+    "health",
+    "medical",
+    "diagnosis",
+    "password",
+    "secret",
+)
+
+# Activity tables and other high-volume transactional tables (logical names).
+DEFAULT_TRANSACTIONAL_TABLES = (
+    "activitypointer",
+    "email",
+    "phonecall",
+    "appointment",
+    "task",
+    "letter",
+    "fax",
+    "socialactivity",
+    "annotation",
+    "incident",
+    "opportunity",
+    "quote",
+    "salesorder",
+    "invoice",
+    "quotedetail",
+    "salesorderdetail",
+    "invoicedetail",
+    "opportunityproduct",
+    "msdyn_workorder",
+)
+
+# Standard tables that hold personal data (contact details of people).
+PERSONAL_DATA_TABLES = ("contact", "account", "lead", "incident", "systemuser", "adx_invitation", "msdyn_customerasset")
+
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def normalise(name: str) -> str:
+    """``Date of Birth`` and ``contoso_date_of_birth`` both become comparable."""
+    return _SEPARATORS.sub("", name).lower()
+
+
+def sensitive_pattern(column: Column, patterns: Iterable[str] = DEFAULT_SENSITIVE_PATTERNS) -> str | None:
+    """The pattern that makes ``column`` sensitive, or None.
+
+    The publisher prefix is dropped from the logical name first, so that
+    ``dob_status`` on a publisher ``dob`` is not read as a date of birth.
+    """
+    logical = column.logical_name.split("_", 1)[-1] if "_" in column.logical_name else column.logical_name
+    names = (normalise(logical), normalise(column.display_name))
+    for pattern in patterns:
+        wanted = normalise(pattern)
+        if any(_matches(name, wanted) for name in names if name):
+            return pattern
+    return None
+
+
+def _matches(name: str, pattern: str) -> bool:
+    # Short patterns (ssn, dob, cvv, iban) must be the whole name or its end,
+    # so that "lessnotes" or "adobe" are not read as sensitive.
+    if len(pattern) <= 4:
+        return name == pattern or name.endswith(pattern)
+    return pattern in name
+
+
+def is_transactional(table: str, is_activity: bool, tables: Iterable[str] = DEFAULT_TRANSACTIONAL_TABLES) -> bool:
+    """Activity tables and the listed high-volume tables."""
+    return is_activity or table.lower() in {name.lower() for name in tables}

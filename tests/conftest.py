@@ -1,0 +1,25 @@
+"""Shared fixtures: the repository root, the rules, and running the analysis in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from d365lint.engine.run import Report, analyse
+from d365lint.loading.discover import load
+from d365lint.rules.registry import RuleSet, load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> RuleSet:
+    return load_rules(extensions=False)
+
+
+def run_analysis(paths: list[str | Path], ruleset: RuleSet, cwd: Path = ROOT) -> Report:
+    """Load and analyse ``paths`` as the CLI does, with every built-in rule."""
+    return analyse(load([str(p) for p in paths], cwd=cwd), ruleset.rules)

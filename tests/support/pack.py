@@ -1,0 +1,1 @@
+"""Stub: replaced by the packer (unpacked solution folder -> exported zip)."""
