@@ -276,7 +276,11 @@ class Relationship:
 
 @dataclass(frozen=True, slots=True)
 class HiddenRibbonAction:
-    """A ``HideCustomAction`` of a table's (or the application's) ribbon."""
+    """A ``HideCustomAction`` of a table's (or the application's) ribbon.
+
+    ``action_id`` is the id of the hidden control (its ``Location``, e.g.
+    ``Mscrm.Form.account.Delete``); ``hidden_id`` is the ``HideActionId``.
+    """
 
     table: str
     action_id: str

@@ -126,9 +126,20 @@ def is_reference(value: str) -> bool:
     )
 
 
+# A key that names something about a secret, not the secret: secretName,
+# keyVaultSecretUri, tokenEndpoint, passwordPolicy, apiKeyHeader...
+_METADATA_KEY = re.compile(
+    r"(name|id|uri|url|endpoint|path|type|ref|reference|field|column|attribute|policy|length|expiry|expires|header|"
+    r"version|format|mode|provider|store|source|label|hint|prompt)s?$",
+    re.I,
+)
+
+
 def looks_like_secret(key: str, value: str) -> bool:
     """Whether ``value``, held by a credential-named ``key``, is plausibly a real secret."""
     stripped = value.strip()
+    if _METADATA_KEY.search(key.strip("\"'")):
+        return False
     if is_reference(stripped) or stripped.lower() in _NOT_SECRET_WORDS:
         return False
     if _LOGICAL_NAME.match(stripped) and shannon_entropy(stripped) < 4.0:

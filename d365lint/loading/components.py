@@ -135,13 +135,15 @@ def read_form(doc: XmlDocument, systemform: etree._Element, table: str, form_typ
         attribute(data, "datafieldname").lower(): data
         for data in descendants(child(form, "hiddencontrols") if form is not None else None, "data")
     }
-    for tab in descendants(form, "tab"):
+    for tab in _present(descendants(form, "tab")):
         tab_hidden = tab if attribute(tab, "visible").lower() == "false" else None
-        for section in descendants(tab, "section"):
+        for section in _present(descendants(tab, "section")):
             section_hidden = section if attribute(section, "visible").lower() == "false" else None
-            for cell in descendants(section, "cell"):
+            for cell in _present(descendants(section, "cell")):
                 cell_hidden = cell if attribute(cell, "visible").lower() == "false" else None
                 for control in children(cell, "control"):
+                    if not attribute(control, "datafieldname"):
+                        continue  # web resources, subgrids and spacers bind no column
                     controls.append(_read_control(doc, control, cell_hidden, section_hidden, tab_hidden))
     shown = {control.column for control in controls}
     for column, data in hidden_columns.items():
@@ -182,6 +184,11 @@ def read_form(doc: XmlDocument, systemform: etree._Element, table: str, form_typ
         handlers=handlers,
         location=doc.locate(systemform),
     )
+
+
+def _present(elements: list[etree._Element]) -> list[etree._Element]:
+    """Elements a customised system form keeps: ``solutionaction="Removed"`` ones are gone."""
+    return [element for element in elements if attribute(element, "solutionaction").lower() != "removed"]
 
 
 def _read_control(
@@ -225,7 +232,7 @@ def read_hidden_ribbon_actions(doc: XmlDocument, ribbon: etree._Element | None, 
     return [
         HiddenRibbonAction(
             table=table,
-            action_id=attribute(action, "Id"),
+            action_id=attribute(action, "Location"),
             hidden_id=attribute(action, "HideActionId"),
             location=doc.locate(action),
         )

@@ -121,9 +121,13 @@ class SolutionBuilder:
         self.ribbon_actions.extend(read_hidden_ribbon_actions(doc, child(entity, "RibbonDiffXml"), table.logical_name))
         return table
 
-    def add_web_resource(self, doc: XmlDocument, element: etree._Element) -> None:
-        file_name = _text(child(element, "FileName"))
-        content, content_location = self.content(file_name)
+    def add_web_resource(self, doc: XmlDocument, element: etree._Element, beside: str = "") -> None:
+        """A web resource; ``beside`` is the content path of an unpacked ``.data.xml``.
+
+        Unpacked trees keep the content next to its metadata (``x.js`` beside
+        ``x.js.data.xml``) while ``FileName`` still names the export member.
+        """
+        content, content_location = self.content(beside or _text(child(element, "FileName")))
         resource = read_web_resource(doc, element, content, content_location)
         self.web_resources.append(resource)
         language = SCRIPT_TYPES.get(resource.type)
@@ -138,8 +142,8 @@ class SolutionBuilder:
             language = Language.TYPESCRIPT
         self.files.append(SourceFile(language, text, content_location, web_resource=resource.name))
 
-    def add_assembly(self, doc: XmlDocument, element: etree._Element) -> None:
-        content, content_location = self.content(_text(child(element, "FileName")))
+    def add_assembly(self, doc: XmlDocument, element: etree._Element, beside: str = "") -> None:
+        content, content_location = self.content(beside or _text(child(element, "FileName")))
         self.assemblies.append(read_assembly(doc, element, content, content_location))
 
     def add_environment_variable(self, doc: XmlDocument, element: etree._Element, folder: str) -> None:
@@ -293,12 +297,12 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
         doc = builder.parse(path)
         if doc is not None:
             for assembly in _self_or_descendants(doc.root, "PluginAssembly"):
-                builder.add_assembly(doc, assembly)
+                builder.add_assembly(doc, assembly, _content_beside(builder.tree, path))
     elif parts[0] == "webresources" and lowered.endswith(".data.xml"):
         doc = builder.parse(path)
         if doc is not None:
             for resource in _self_or_descendants(doc.root, "WebResource"):
-                builder.add_web_resource(doc, resource)
+                builder.add_web_resource(doc, resource, _content_beside(builder.tree, path))
 
 
 def _add_entity_part(builder: SolutionBuilder, path: str, parts: list[str]) -> None:
@@ -327,6 +331,11 @@ def _table_of_folder(path: str) -> str:
     logical name (Dataverse logical names are the lower-cased schema names).
     """
     return path.split("/")[1].lower()
+
+
+def _content_beside(tree: FileTree, metadata_path: str) -> str:
+    """The content file next to an unpacked ``<content>.data.xml``, if it exists."""
+    return tree.find(metadata_path[: -len(".data.xml")]) or ""
 
 
 def _self_or_descendants(root: etree._Element, name: str) -> list[etree._Element]:
