@@ -111,9 +111,9 @@ def analyse(workspace: Workspace, rules: Sequence[Rule], settings: RunSettings =
     started = time.perf_counter()
     units = UnitSource(workspace)
     results: list[Result] = []
-    targets = dict.fromkeys(rule.target for rule in rules)
+    targets = dict.fromkeys(target for rule in rules for target in rule.targets)
     for target in targets:
-        target_rules = [rule for rule in rules if rule.target is target]
+        target_rules = [rule for rule in rules if target in rule.targets]
         contexts = {rule.id: RuleContext(_options(rule, settings)) for rule in target_rules}
         for unit in units.units(target):
             for rule in target_rules:

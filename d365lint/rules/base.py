@@ -116,7 +116,9 @@ class Rule:
     link to Microsoft's guidance), how to fix it, and a bad and a good
     example. ``security_severity`` (0.0–10.0) is set for security rules;
     GitHub code scanning ranks alerts by it. ``options`` are the rule's
-    configurable settings with their defaults.
+    configurable settings with their defaults. ``also`` names further targets
+    whose units the same check receives (it dispatches on the unit's type):
+    a plug-in rule reads C# sources and, where only the DLL ships, assemblies.
     """
 
     id: str
@@ -132,6 +134,12 @@ class Rule:
     references: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     origin: str = "d365lint"
+    also: tuple[Target, ...] = ()
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """Every target whose units the check receives."""
+        return (self.target, *self.also)
 
     @property
     def help_uri(self) -> str:
@@ -154,6 +162,6 @@ class Rule:
             problems.append(f"rule {self.id}: security_severity must be between 0.0 and 10.0")
         if not callable(self.check):
             problems.append(f"rule {self.id}: check is not callable")
-        if not isinstance(self.target, Target):
+        if not all(isinstance(target, Target) for target in self.targets):
             problems.append(f"rule {self.id}: target must be a d365lint Target")
         return problems
