@@ -46,7 +46,8 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "
 def unwrap(node: tree_sitter.Node) -> tree_sitter.Node:
     """``node`` without parentheses and TypeScript-only wrappers around it."""
     while node.type in _TRANSPARENT and node.named_child_count:
-        node = node.named_children[0]
+        # ``<T>value`` keeps the value last; every other wrapper keeps it first.
+        node = node.named_children[-1 if node.type == "type_assertion" else 0]
     return node
 
 
@@ -308,11 +309,15 @@ class ScriptIndex:
         if node.type == "string":
             yield StringPiece(string_value(self.parsed, node) or "", node)
             return
+        text: list[str] = []
         for child in node.named_children:
             if child.type == "template_substitution":
+                yield StringPiece("".join(text), node)
+                text = []
                 yield StringPiece("", None)
             elif child.type in ("string_fragment", "escape_sequence"):
-                yield StringPiece(_unescape(self.parsed.text(child)), node)
+                text.append(_unescape(self.parsed.text(child)))
+        yield StringPiece("".join(text), node)
 
 
 def _is_concatenation(parsed: ParsedSource, node: tree_sitter.Node) -> bool:
