@@ -8,7 +8,7 @@ scripts written the way real form scripts are — maps rule ids, and prints
 per rule the findings of each tool, how many agree (same file, line and
 rule), how many only one of them reports, and the wall time of each tool.
 
-    .venv/bin/python benchmarks/eslint_parity.py [--generated 300] [--seed 7] [--show 10] [--keep]
+    .venv/bin/python benchmarks/eslint_parity.py [--generated 300] [--scripts FOLDER]… [--show 10] [--keep]
 
 Needs node and npm on PATH and access to the npm registry.
 """
@@ -315,17 +315,30 @@ def generate(folder: Path, count: int, seed: int) -> list[Path]:
     return written
 
 
-def copy_fixtures(folder: Path) -> list[Path]:
-    """Every JS/TS script of the web fixtures and of the fixture solutions' web resources."""
-    sources = sorted(p for p in (ROOT / "fixtures" / "sources").glob("web-*/**/*") if p.suffix in SCRIPT_SUFFIXES)
-    sources += sorted(p for p in (ROOT / "fixtures" / "solutions").glob("*/WebResources/**/*")
-                      if p.is_file() and p.suffix == ".js")
+def copy_scripts(folder: Path, sources: list[Path], prefix: str) -> list[Path]:
     copied = []
     for number, source in enumerate(sources):
-        target = folder / f"fixture_{number:03d}_{source.name}"
+        target = folder / f"{prefix}_{number:04d}_{source.name}"
         shutil.copyfile(source, target)
         copied.append(target)
     return copied
+
+
+def fixture_scripts() -> list[Path]:
+    """Every JS/TS script of the web fixtures and of the fixture solutions' web resources."""
+    sources = sorted(p for p in (ROOT / "fixtures" / "sources").glob("web-*/**/*") if p.suffix in SCRIPT_SUFFIXES)
+    return sources + sorted(p for p in (ROOT / "fixtures" / "solutions").glob("*/WebResources/**/*")
+                            if p.is_file() and p.suffix == ".js")
+
+
+def folder_scripts(folders: list[str]) -> list[Path]:
+    """JS/TS files below the folders given with --scripts (real web resources), minified bundles left out."""
+    skipped = ("node_modules", ".min.", "bundle", "dist/")
+    return sorted(
+        path for folder in folders for path in Path(folder).rglob("*")
+        if path.is_file() and path.suffix in SCRIPT_SUFFIXES and not path.name.endswith(".d.ts")
+        and not any(part in path.as_posix() for part in skipped)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -420,6 +433,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each tool; the median is printed")
     parser.add_argument("--show", type=int, default=15, help="how many one-sided findings to list")
+    parser.add_argument("--scripts", action="append", default=[], metavar="FOLDER",
+                        help="also compare on the .js/.ts files below FOLDER (repeatable), e.g. real web resources")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     args = parser.parse_args()
     if shutil.which("npm") is None or shutil.which("node") is None:
@@ -432,10 +447,11 @@ def main() -> int:
         write_eslint_config(work)
         scripts = work / "scripts"
         scripts.mkdir()
-        fixtures = copy_fixtures(scripts)
+        fixtures = copy_scripts(scripts, fixture_scripts(), "fixture")
+        real = copy_scripts(scripts, folder_scripts(args.scripts), "real")
         generated = generate(scripts, args.generated, args.seed)
-        lines = sum(p.read_text(encoding="utf-8").count("\n") for p in scripts.iterdir())
-        print(f"scripts: {len(fixtures)} fixtures + {len(generated)} generated, {lines} lines\n")
+        lines = sum(p.read_bytes().count(b"\n") for p in scripts.iterdir())
+        print(f"scripts: {len(fixtures)} fixtures + {len(real)} from --scripts + {len(generated)} generated, {lines} lines\n")
         eslint_times, eslint_found, unparsed = run_eslint(work, scripts, args.repeat)
         our_times, our_found = run_d365lint(scripts, args.repeat)
         compare(eslint_found, our_found, unparsed, args.show)

@@ -14,13 +14,15 @@ import functools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import tree_sitter
 
 from d365lint.parsing.treesitter import ParsedSource
 
+T = TypeVar("T")
 Chain = tuple[str, ...]
 """A dotted name as its segments: ``("window", "parent", "Xrm", "Page")``."""
 
@@ -58,29 +60,52 @@ def member_chain(parsed: ParsedSource, node: tree_sitter.Node, *, through_calls:
     ``through_calls`` a call is a :data:`CALL` segment (``getGlobalContext().userSettings``),
     otherwise a chain that passes through a call is not a name at all.
     """
-    segments: list[str] = []
+    return _chain(parsed, node, through_calls, {})
+
+
+def _chain(
+    parsed: ParsedSource, node: tree_sitter.Node, through_calls: bool, memo: dict[tuple[int, bool], Chain | None]
+) -> Chain | None:
+    """:func:`member_chain`, remembering the chain of every node on the way in ``memo``.
+
+    ``a.b.c`` and its inner ``a.b`` share work, so a file's member
+    expressions cost one step each however deep they nest.
+    """
+    path: list[tuple[tuple[int, bool], str]] = []
     current = unwrap(node)
     while True:
+        key = (current.id, through_calls)
+        if key in memo:
+            base = memo[key]
+            break
         kind = current.type
+        if kind in ("identifier", "this", "property_identifier", "shorthand_property_identifier"):
+            base = memo[key] = (parsed.text(current),)
+            break
+        inner: tree_sitter.Node | None = None
         if kind == "member_expression":
             prop = current.child_by_field_name("property")
-            if prop is None:
-                return None
-            segments.append(parsed.text(prop))
-            current = unwrap(current.child_by_field_name("object") or current)
+            segment = parsed.text(prop) if prop is not None else None
+            inner = current.child_by_field_name("object")
         elif kind == "subscript_expression":
             index = current.child_by_field_name("index")
             value = string_value(parsed, index) if index is not None else None
-            segments.append(value if value is not None else INDEX)
-            current = unwrap(current.child_by_field_name("object") or current)
+            segment = value if value is not None else INDEX
+            inner = current.child_by_field_name("object")
         elif kind == "call_expression" and through_calls:
-            segments.append(CALL)
-            current = unwrap(current.child_by_field_name("function") or current)
-        elif kind in ("identifier", "this", "property_identifier", "shorthand_property_identifier"):
-            segments.append(parsed.text(current))
-            return tuple(reversed(segments))
+            segment = CALL
+            inner = current.child_by_field_name("function")
         else:
-            return None
+            segment = None
+        if segment is None or inner is None:
+            base = memo[key] = None
+            break
+        path.append((key, segment))
+        current = unwrap(inner)
+    for key, segment in reversed(path):
+        base = base + (segment,) if base is not None else None
+        memo[key] = base
+    return base
 
 
 def without_calls(chain: Chain) -> Chain:
@@ -207,17 +232,72 @@ class ScriptIndex:
         self.aliases: Mapping[str, Chain] = self._aliases()
         self.declared_functions: frozenset[str] = self._declared_functions()
         self.declared_names: frozenset[str] = self._declared_names()
+        self._written: dict[tuple[int, bool], Chain | None] = {}
+        self._resolved: dict[tuple[int, bool], Chain | None] = {}
+        self._derived: dict[Callable[[ScriptIndex], Any], Any] = {}
 
     def of(self, *types: str) -> Iterator[tree_sitter.Node]:
         for kind in types:
             yield from self.nodes.get(kind, ())
 
-    def chain(self, node: tree_sitter.Node, *, through_calls: bool = False) -> Chain | None:
-        """The chain of ``node`` with a variable at its root replaced by what it was given."""
-        chain = member_chain(self.parsed, node, through_calls=through_calls)
-        if chain is None:
-            return None
-        return self.resolve(chain)
+    def chain(self, node: tree_sitter.Node, *, through_calls: bool = False, resolve: bool = True) -> Chain | None:
+        """The chain of ``node``; with ``resolve``, a variable at its root is replaced by what it was given.
+
+        Answers are kept: several rules ask about every member expression of a file.
+        """
+        chain = _chain(self.parsed, node, through_calls, self._written)
+        if not resolve or chain is None or chain[0] not in self.aliases:
+            return chain
+        key = (node.id, through_calls)
+        if key not in self._resolved:
+            self._resolved[key] = self.resolve(chain)
+        return self._resolved[key]
+
+    def mentions(self, *words: str) -> bool:
+        """Whether the source text contains one of ``words``: a cheap test before looking at nodes."""
+        text = self.parsed.source.text
+        return any(word in text for word in words)
+
+    def calls_named(self, *names: str) -> list[tree_sitter.Node]:
+        """Calls and ``new`` expressions of a function or method with one of ``names``, in source order.
+
+        ``a.b.open(…)``, ``open(…)`` and ``a["open"](…)`` are all calls named ``open``.
+        """
+        return self._named(self._calls_by_name, names)
+
+    def members_named(self, *names: str) -> list[tree_sitter.Node]:
+        """Member expressions whose property is one of ``names``, in source order."""
+        return self._named(self._members_by_name, names)
+
+    @staticmethod
+    def _named(index: Mapping[str, list[tree_sitter.Node]], names: tuple[str, ...]) -> list[tree_sitter.Node]:
+        found = [node for name in dict.fromkeys(names) for node in index.get(name, ())]
+        return sorted(found, key=lambda node: node.start_byte) if len(names) > 1 else found
+
+    @functools.cached_property
+    def _calls_by_name(self) -> dict[str, list[tree_sitter.Node]]:
+        index: dict[str, list[tree_sitter.Node]] = defaultdict(list)
+        for node in sorted(self.of("call_expression", "new_expression"), key=lambda n: n.start_byte):
+            callee = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+            name = _last_name(self.parsed, callee) if callee is not None else None
+            if name is not None:
+                index[name].append(node)
+        return index
+
+    @functools.cached_property
+    def _members_by_name(self) -> dict[str, list[tree_sitter.Node]]:
+        index: dict[str, list[tree_sitter.Node]] = defaultdict(list)
+        for node in self.of("member_expression"):
+            prop = node.child_by_field_name("property")
+            if prop is not None:
+                index[self.parsed.text(prop)].append(node)
+        return index
+
+    def derived(self, compute: Callable[[ScriptIndex], T]) -> T:
+        """``compute(self)``, computed once per file: rules share facts such as "this script uses Xrm"."""
+        if compute not in self._derived:
+            self._derived[compute] = compute(self)
+        return self._derived[compute]
 
     def resolve(self, chain: Chain) -> Chain:
         seen: set[str] = set()
@@ -318,6 +398,19 @@ class ScriptIndex:
             elif child.type in ("string_fragment", "escape_sequence"):
                 text.append(_unescape(self.parsed.text(child)))
         yield StringPiece("".join(text), node)
+
+
+def _last_name(parsed: ParsedSource, node: tree_sitter.Node) -> str | None:
+    """The name a callee ends in: ``open`` for ``xhr.open``, ``alert`` for ``alert``."""
+    node = unwrap(node)
+    if node.type == "identifier":
+        return parsed.text(node)
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return parsed.text(prop) if prop is not None else None
+    if node.type == "subscript_expression":
+        return string_value(parsed, node.child_by_field_name("index"))
+    return None
 
 
 def _is_concatenation(parsed: ParsedSource, node: tree_sitter.Node) -> bool:

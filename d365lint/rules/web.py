@@ -82,6 +82,38 @@ def _names(ix: ScriptIndex, node: tree_sitter.Node) -> Chain | None:
     return strip_window(without_calls(chain)) if chain else None
 
 
+def _member_chains(ix: ScriptIndex) -> tuple[tuple[tree_sitter.Node, tuple[Chain, ...]], ...]:
+    """Each member expression with what it names, through calls: resolved through aliases, and as written.
+
+    Both spellings count, as in ESLint's rules: after ``Xrm = frame.getXrm()``,
+    ``Xrm.Page`` still means the Client API.
+    """
+    found: list[tuple[tree_sitter.Node, tuple[Chain, ...]]] = []
+    if not ix.mentions("Xrm", "GetGlobalContext", "Mscrm", "MSCRM", "XUI", "CrmEncodeDecode", "Microsoft.Crm"):
+        return ()
+    for node in ix.of("member_expression"):
+        resolved = ix.chain(node, through_calls=True)
+        written = ix.chain(node, through_calls=True, resolve=False)
+        chains = tuple(dict.fromkeys(c for c in (resolved, written) if c is not None))
+        if chains:
+            found.append((node, chains))
+    return tuple(found)
+
+
+def _members_by_name(ix: ScriptIndex) -> dict[Chain, list[tuple[tree_sitter.Node, Chain]]]:
+    """Member expressions by the Client API name they spell (window hops and calls set aside).
+
+    Restricted-member rules look their few names up here instead of visiting
+    every member expression of the file.
+    """
+    index: dict[Chain, list[tuple[tree_sitter.Node, Chain]]] = {}
+    for node, chains in ix.derived(_member_chains):
+        for names in dict.fromkeys(strip_window(without_calls(chain)) for chain in chains):
+            chain = next(c for c in chains if strip_window(without_calls(c)) == names)
+            index.setdefault(names, []).append((node, chain))
+    return index
+
+
 def _callee(call: tree_sitter.Node) -> tree_sitter.Node | None:
     return call.child_by_field_name("function") or call.child_by_field_name("constructor")
 
@@ -179,14 +211,15 @@ def _restricted_members(table: Mapping[Chain, str], *, allow: Callable[[ParsedSo
 
     def check(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
         ix = script_index(parsed)
-        for node in ix.of("member_expression"):
-            chain = ix.chain(node, through_calls=True)
-            if chain is None:
-                continue
-            names = strip_window(without_calls(chain))
-            message = table.get(names)
-            if message is not None and (allow is None or not allow(parsed, chain)):
-                yield _finding(parsed, node, message.format(code=_evidence(parsed, node)))
+        index = ix.derived(_members_by_name)
+        hits = {
+            node.id: (node, message)
+            for names, message in table.items()
+            for node, chain in index.get(names, ())
+            if allow is None or not allow(parsed, chain)
+        }
+        for node, message in sorted(hits.values(), key=lambda hit: hit[0].start_byte):
+            yield _finding(parsed, node, message.format(code=_evidence(parsed, node)))
 
     return check
 
@@ -264,15 +297,17 @@ def _is_document(chain: Chain | None) -> bool:
 
 def check_no_cookies(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for node in ix.of("member_expression"):
+    for node in ix.members_named("cookie"):
         obj = _object(node)
-        if _property(node, parsed) == "cookie" and obj is not None and _is_document(ix.chain(obj)):
+        if obj is not None and _is_document(ix.chain(obj)):
             yield _finding(parsed, node, f"'{_evidence(parsed, node)}' uses HTTP cookies: keep client state in Web Storage "
                            "or IndexedDB, and leave session cookies to the platform.")
 
 
 def check_no_document_domain(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
+    if not ix.mentions("domain"):
+        return
     for node in ix.of("assignment_expression"):
         left = node.child_by_field_name("left")
         obj = _object(left) if left is not None else None
@@ -283,10 +318,10 @@ def check_no_document_domain(parsed: ParsedSource, context: RuleContext) -> Iter
 
 def check_no_document_write(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("write", "writeln"):
         callee = _callee(call)
         obj = _object(callee) if callee is not None else None
-        if callee is not None and _property(callee, parsed) in ("write", "writeln") and obj is not None \
+        if callee is not None and obj is not None \
                 and _is_document(ix.chain(obj)) and arguments(call):
             yield _finding(parsed, call, f"'{_evidence(parsed, callee)}' writes unsanitised markup into the page: "
                            "build elements with document.createElement() and set textContent.")
@@ -294,7 +329,7 @@ def check_no_document_write(parsed: ParsedSource, context: RuleContext) -> Itera
 
 def check_no_html_method(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("html"):
         callee = _callee(call)
         args = arguments(call)
         if callee is None or _property(callee, parsed) != "html" or len(args) != 1:
@@ -310,16 +345,18 @@ _INNER_HTML = re.compile(r"innerHTML|outerHTML")
 
 def check_no_inner_html(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
+    if not ix.mentions("HTML"):
+        return
     for node in ix.of("assignment_expression", "augmented_assignment_expression"):
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         prop = _property(left, parsed) if left is not None else None
         if prop is None or not _INNER_HTML.search(prop) or string_value(parsed, right) == "":
             continue
         yield _finding(parsed, node, f"Assigning {prop} writes unsanitised markup into the page: set textContent or build elements.")
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("insertAdjacentHTML"):
         callee = _callee(call)
         args = arguments(call)
-        if callee is not None and _property(callee, parsed) == "insertAdjacentHTML" and len(args) == 2 \
+        if callee is not None and call.type == "call_expression" and len(args) == 2 \
                 and string_value(parsed, args[1]) != "":
             yield _finding(parsed, call, "insertAdjacentHTML() writes unsanitised markup into the page: use insertAdjacentText() or build elements.")
 
@@ -344,14 +381,14 @@ def check_no_insecure_url(parsed: ParsedSource, context: RuleContext) -> Iterato
 
 def check_no_msapp_exec_unsafe(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("execUnsafeLocalFunction"):
         if _callee_names(ix, call) == ("MSApp", "execUnsafeLocalFunction"):
             yield _finding(parsed, call, "MSApp.execUnsafeLocalFunction() turns off script-injection validation.")
 
 
 def check_no_postmessage_star(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("postMessage"):
         callee = _callee(call)
         args = arguments(call)
         if callee is not None and _property(callee, parsed) == "postMessage" and 2 <= len(args) <= 3 \
@@ -365,9 +402,9 @@ _WINJS_UNSAFE = frozenset({"insertAdjacentHTMLUnsafe", "setInnerHTMLUnsafe", "se
 
 def check_no_winjs_html_unsafe(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named(*_WINJS_UNSAFE):
         names = _callee_names(ix, call)
-        if names and len(names) == 3 and names[:2] == ("WinJS", "Utilities") and names[2] in _WINJS_UNSAFE:
+        if names and len(names) == 3 and names[:2] == ("WinJS", "Utilities"):
             yield _finding(parsed, call, f"WinJS.Utilities.{names[2]}() skips input validation: use the method without 'Unsafe'.")
 
 
@@ -376,7 +413,7 @@ _TIMER_FUNCTIONS = frozenset({"setTimeout", "setInterval", "setImmediate", "exec
 
 def check_avoid_eval(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression", "new_expression"):
+    for call in ix.calls_named("eval", "Function", *_TIMER_FUNCTIONS):
         names = _callee_names(ix, call)
         if not names or len(names) != 1 or not _is_global(ix, names[0]):
             continue
@@ -408,6 +445,10 @@ _XST_SOAP_CALLBACK_ARG = {
 }
 _XST_SOAP_ALWAYS_SYNC = frozenset({"GetCurrentUserBusinessUnitId", "GetCurrentUserId", "GetCurrentUserRoles", "IsCurrentUserRole"})
 _SDK_SYNC = frozenset({"associate", "create", "del", "disassociate", "execute", "retrieve", "retrieveMultiple", "update"})
+_ASYNC_LIBRARY_METHODS = tuple(
+    {name.split(".")[1] for name in _JQUERY_AJAX} | set(_XST_REST_ASYNC_ARG) | set(_XST_SOAP_CALLBACK_ARG)
+    | _XST_SOAP_ALWAYS_SYNC | _SDK_SYNC
+)
 
 
 def _is_xhr_construction(ix: ScriptIndex, node: tree_sitter.Node) -> bool:
@@ -496,11 +537,14 @@ def _sync_library_call(names: Chain, args: list[tree_sitter.Node], ix: ScriptInd
 
 def check_use_async(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
+    calls = ix.calls_named("open", *_ASYNC_LIBRARY_METHODS)
+    if not calls:
+        return
     holders = _holders(ix, _is_xhr_construction)
     false_vars = _false_variables(ix)
-    for call in ix.of("call_expression"):
+    for call in calls:
         callee = _callee(call)
-        if callee is None:
+        if callee is None or call.type != "call_expression":
             continue
         args = arguments(call)
         names = _names(ix, callee)
@@ -615,7 +659,18 @@ _UNSUPPORTED_GLOBAL_CALLS = frozenset(
     UpdateInnerHtml DeleteDataSlug CurrentOperatorIsClear CalculateDataSlugTabIndex refreshTimeValue attachAsOnlyHandler
     GetLookupControl Sort""".split()
 )
+_GLOBAL_OBJECT_WORDS = re.compile(r"\b(?:" + "|".join(sorted(_UNSUPPORTED_GLOBAL_OBJECTS)) + r")\b")
 _IDENTIFIER_TYPES = ("identifier", "property_identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern")
+
+
+def _is_unpublished_namespace(chain: Chain) -> bool:
+    """``Xrm.Internal``, ``Mscrm.X``, ``Microsoft.Crm``: the first member of an internal namespace."""
+    names = strip_window(chain)
+    if len(names) != 2 or CALL in names:
+        return False
+    root, prop = names
+    return (root == "Xrm" and prop not in _SUPPORTED_XRM) or (root == "Microsoft" and prop == "Crm") \
+        or root in _UNSUPPORTED_NAMESPACES
 
 
 def _unpublished_global_call(ix: ScriptIndex, call: tree_sitter.Node) -> str | None:
@@ -638,24 +693,23 @@ def _unpublished_global_call(ix: ScriptIndex, call: tree_sitter.Node) -> str | N
 
 def check_avoid_unpub_api(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for node in ix.of("member_expression"):
-        names = _names(ix, node)
-        if names is None or len(names) != 2 or CALL in (ix.chain(node, through_calls=True) or ()):
-            continue
-        root, prop = names
-        if (root == "Xrm" and prop not in _SUPPORTED_XRM) or (root == "Microsoft" and prop == "Crm") or root in _UNSUPPORTED_NAMESPACES:
+    for node, chains in ix.derived(_member_chains):
+        if any(_is_unpublished_namespace(chain) for chain in chains):
             yield _finding(parsed, node, f"'{_evidence(parsed, node)}' is an unpublished, internal namespace that can change "
                            "or disappear with any update: use the documented Client API.")
-    for node in ix.of(*_IDENTIFIER_TYPES):
-        name = parsed.text(node)
-        if name in _UNSUPPORTED_GLOBAL_OBJECTS:
-            yield _finding(parsed, node, f"'{name}' is an internal global of the web client, not part of the Client API.")
+    if _GLOBAL_OBJECT_WORDS.search(parsed.source.text):
+        for node in ix.of(*_IDENTIFIER_TYPES):
+            name = parsed.text(node)
+            if name in _UNSUPPORTED_GLOBAL_OBJECTS:
+                yield _finding(parsed, node, f"'{name}' is an internal global of the web client, not part of the Client API.")
     reported_calls = set()
-    for call in ix.of("call_expression"):
-        name = _unpublished_global_call(ix, call)
+    for call in ix.calls_named(*_UNSUPPORTED_GLOBAL_CALLS):
+        name = _unpublished_global_call(ix, call) if call.type == "call_expression" else None
         if name is not None:
             reported_calls.add(call.id)
             yield _finding(parsed, call, f"'{name}()' is an internal function of the web client, not part of the Client API.")
+    if not ix.mentions("ms-crm-"):
+        return
     for call in ix.of("call_expression"):
         if call.id in reported_calls:
             continue
@@ -672,8 +726,8 @@ def check_avoid_unpub_api(parsed: ParsedSource, context: RuleContext) -> Iterato
 
 def check_browser_specific(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for node in ix.of("new_expression"):
-        if _callee_names(ix, node) == ("ActiveXObject",) and arguments(node):
+    for node in ix.calls_named("ActiveXObject"):
+        if node.type == "new_expression" and _callee_names(ix, node) == ("ActiveXObject",) and arguments(node):
             value = string_value(parsed, arguments(node)[0]) or ""
             replacement = "XMLHttpRequest" if "xmlhttp" in value.lower() else "DOMParser and the DOM" if "xmldom" in value.lower() \
                 or "domdocument" in value.lower() else "a standard browser API"
@@ -683,16 +737,20 @@ def check_browser_specific(parsed: ParsedSource, context: RuleContext) -> Iterat
 
 def check_avoid_modals(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("showModalDialog"):
         if _callee_names(ix, call) == ("showModalDialog",):
             yield _finding(parsed, call, "showModalDialog() is removed from modern browsers: use Xrm.Navigation.navigateTo() "
                            "with target 2 (dialog).")
 
 
+_FREE_TOP = re.compile(r"(?<![\w$.])top\s*\.")
+
+
 def check_avoid_window_top(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    free_top = _is_global(ix, "top")
-    for node in ix.of("member_expression"):
+    free_top = _is_global(ix, "top") and _FREE_TOP.search(parsed.source.text) is not None
+    candidates = ix.members_named("top", "parent") + ([n for n in ix.of("member_expression")] if free_top else [])
+    for node in sorted({n.id: n for n in candidates}.values(), key=lambda n: n.start_byte):
         chain = ix.chain(node)
         if chain is None:
             continue
@@ -707,24 +765,24 @@ def check_avoid_window_top(parsed: ParsedSource, context: RuleContext) -> Iterat
 
 def check_avoid_loadtheme(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
-        if _callee_names(ix, call) == ("loadTheme",):
+    for call in ix.calls_named("loadTheme"):
+        if call.type == "call_expression" and _callee_names(ix, call) == ("loadTheme",):
             yield _finding(parsed, call, "loadTheme() changes the theme of the whole app: wrap your component in a ThemeProvider.")
 
 
 def check_ui_refresh_ribbon(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("refreshRibbon"):
         callee = _callee(call)
         obj = _object(callee) if callee is not None else None
-        if callee is not None and _property(callee, parsed) == "refreshRibbon" and obj is not None and _property(obj, parsed) == "ui":
+        if callee is not None and obj is not None and _property(obj, parsed) == "ui":
             yield _finding(parsed, call, "ui.refreshRibbon() re-evaluates every ribbon rule; called from a rule or on load it "
                            "multiplies network calls: return a promise from the enable rule instead.")
 
 
 def check_security_role_privileges(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for node in ix.of("member_expression"):
+    for node in ix.members_named("securityRolePrivileges"):
         names = _names(ix, node)
         if names and names[-2:] == ("userSettings", "securityRolePrivileges"):
             yield _finding(parsed, node, "userSettings.securityRolePrivileges returns bare privilege ids and invites extra "
@@ -745,7 +803,7 @@ def _is_grid_row(chain: Chain | None) -> bool:
 def _grid_row_parameters(ix: ScriptIndex) -> frozenset[str]:
     """Names of callback parameters that receive grid rows (``rows.forEach(function (row) …)``)."""
     names: set[str] = set()
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("forEach"):
         callee = _callee(call)
         obj = _object(callee) if callee is not None else None
         chain = ix.chain(obj, through_calls=True) if obj is not None else None
@@ -766,8 +824,9 @@ def _grid_row_parameters(ix: ScriptIndex) -> frozenset[str]:
 
 def check_grid_api(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    row_params = _grid_row_parameters(ix)
-    for call in ix.of("call_expression"):
+    calls = ix.calls_named("getData")
+    row_params = _grid_row_parameters(ix) if calls else frozenset()
+    for call in calls:
         callee = _callee(call)
         obj = _object(callee) if callee is not None else None
         if callee is None or obj is None or _property(callee, parsed) != "getData" or arguments(call):
@@ -812,16 +871,16 @@ _DIALOG_GLOBALS = frozenset({"alert", "confirm", "prompt"})
 
 def check_remove_alert(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named(*_DIALOG_GLOBALS):
         names = _callee_names(ix, call)
-        if names and len(names) == 1 and names[0] in _DIALOG_GLOBALS and _is_global(ix, names[0]):
+        if call.type == "call_expression" and names and len(names) == 1 and _is_global(ix, names[0]):
             yield _finding(parsed, call, f"{names[0]}() blocks the browser and looks foreign in the app: use "
                            "Xrm.Navigation.openAlertDialog()/openConfirmDialog() or a form notification.")
 
 
 def check_remove_console(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    if not _is_global(ix, "console"):
+    if not ix.mentions("console") or not _is_global(ix, "console"):
         return
     for node in ix.of("member_expression"):
         chain = ix.chain(node)
@@ -920,10 +979,16 @@ def _unsupported_syntax(parsed: ParsedSource, node: tree_sitter.Node) -> str | N
     return None
 
 
-_SYNTAX_TYPES = (
-    "optional_chain", "binary_expression", "augmented_assignment_expression", "number", "field_definition",
-    "public_field_definition", "private_property_identifier", "class_static_block", "catch_clause", "meta_property",
-    "call_expression", "regex",
+# Node types worth visiting, each with a cheap test of the source text that must pass first.
+_NEW_GLOBAL_WORDS = re.compile(r"\b(?:" + "|".join(_NEW_GLOBALS) + r")\b")
+_SYNTAX_GATES: tuple[tuple[str, re.Pattern[str] | None], ...] = (
+    ("optional_chain", None), ("field_definition", None), ("public_field_definition", None),
+    ("private_property_identifier", None), ("class_static_block", None), ("catch_clause", None),
+    ("meta_property", None), ("regex", None),
+    ("binary_expression", re.compile(r"\?\?")),
+    ("augmented_assignment_expression", re.compile(r"\?\?=|\|\|=|&&=")),
+    ("number", re.compile(r"[0-9]_[0-9]|\b[0-9][0-9a-fA-FxXoObB]*n\b")),
+    ("call_expression", re.compile(r"\bimport\s*\(")),
 )
 
 
@@ -933,13 +998,17 @@ def check_unsupported_syntax(parsed: ParsedSource, context: RuleContext) -> Iter
         return
     ix = script_index(parsed)
     found = sorted(
-        ((node, what) for node in ix.of(*_SYNTAX_TYPES) if (what := _unsupported_syntax(parsed, node)) is not None),
+        (
+            (node, what)
+            for kind, gate in _SYNTAX_GATES if gate is None or gate.search(parsed.source.text)
+            for node in ix.of(kind) if (what := _unsupported_syntax(parsed, node)) is not None
+        ),
         key=lambda pair: pair[0].start_byte,
     )
     globals_used = sorted(
         (node for node in ix.of("identifier") if parsed.text(node) in _NEW_GLOBALS and _is_global(ix, parsed.text(node))),
         key=lambda node: node.start_byte,
-    )
+    ) if _NEW_GLOBAL_WORDS.search(parsed.source.text) else []
     candidates = [(node, what) for node, what in found[:1]]
     candidates += [(node, f"the global {parsed.text(node)} ({_NEW_GLOBALS[parsed.text(node)]})") for node in globals_used[:1]]
     if candidates:
@@ -987,11 +1056,16 @@ _DOM_EVENT_PROPERTIES = frozenset(
 
 
 def _uses_form_api(ix: ScriptIndex) -> bool:
+    return ix.derived(_form_api_used)
+
+
+def _form_api_used(ix: ScriptIndex) -> bool:
     """Whether the script runs on a form: it uses the Xrm Client API (or the CRM 4 ``crmForm``)."""
-    for node in ix.of("member_expression"):
-        names = _names(ix, node)
-        if names and len(names) >= 2 and names[0] == "Xrm" and (names[1] in _XRM_SDK_NAMESPACES or names[1] == "Internal"):
-            return True
+    for _, chains in ix.derived(_member_chains):
+        for chain in chains:
+            names = strip_window(without_calls(chain))
+            if len(names) >= 2 and names[0] == "Xrm" and (names[1] in _XRM_SDK_NAMESPACES or names[1] == "Internal"):
+                return True
     return any(ix.parsed.text(node) in ("crmForm", "Mscrm") for node in ix.of("identifier"))
 
 
@@ -1016,17 +1090,20 @@ def check_avoid_dom_form(parsed: ParsedSource, context: RuleContext) -> Iterator
         return
     doc_aliases = _document_aliases(ix)
     message = "'{code}' reaches into the form's HTML, which is not a supported API and changes with every release: use the Client API (formContext)."
-    for node in ix.of("member_expression"):
+    candidates = ix.members_named(*_DOCUMENT_PROPERTIES, *_DOCUMENT_FUNCTIONS)
+    frames = [node for node in ix.of("member_expression") if (_property(node, parsed) or "").startswith("contentIFrame")] \
+        if ix.mentions("contentIFrame") else []
+    for node in sorted(candidates + frames, key=lambda n: n.start_byte):
         prop = _property(node, parsed) or ""
         is_call = node.parent is not None and node.parent.type == "call_expression" and node.parent.child_by_field_name("function") == node
         if prop.startswith("contentIFrame"):
             yield _finding(parsed, node, message.format(code=_evidence(parsed, node)))
         elif (prop in _DOCUMENT_PROPERTIES or (is_call and prop in _DOCUMENT_FUNCTIONS)) and _is_form_document_access(ix, node, doc_aliases):
             yield _finding(parsed, node, message.format(code=_evidence(parsed, node)))
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named("$", "$get", "$find"):
         names = _callee_names(ix, call)
         callee = _callee(call)
-        if names and len(names) == 1 and names[0] in ("$", "$get", "$find") and callee is not None \
+        if call.type == "call_expression" and names and len(names) == 1 and callee is not None \
                 and (unwrap(callee).type == "identifier" or (ix.chain(callee) or ("",))[0] == "window"):
             yield _finding(parsed, call, message.format(code=_evidence(parsed, call)))
 
@@ -1042,14 +1119,14 @@ def check_avoid_dom_form_event(parsed: ParsedSource, context: RuleContext) -> It
     if _is_html_page(parsed) or not _uses_form_api(ix):
         return
     message = "'{code}' handles an HTML event of the form directly: register handlers through the Client API (addOnChange, addOnLoad, addOnSave)."
-    for call in ix.of("call_expression"):
+    for call in ix.calls_named(*_EVENT_REGISTRATION, *_JQUERY_EVENTS):
         callee = _callee(call)
         prop = _property(callee, parsed) if callee is not None else None
         if prop in _EVENT_REGISTRATION or (prop in _JQUERY_EVENTS and callee is not None and _jquery_rooted(ix, callee)):
             yield _finding(parsed, call, message.format(code=_evidence(parsed, callee)))
     # Objects the script made itself (a request, a FileReader, an Image) are not the form's DOM.
     own_objects = _holders(ix, _is_construction)
-    for node in ix.of("assignment_expression"):
+    for node in ix.of("assignment_expression") if ix.mentions("on") else ():
         left = node.child_by_field_name("left")
         target = _object(left) if left is not None else None
         if left is not None and target is not None and _property(left, parsed) in _DOM_EVENT_PROPERTIES \
@@ -1059,9 +1136,10 @@ def check_avoid_dom_form_event(parsed: ParsedSource, context: RuleContext) -> It
 
 def check_utility_dialogs(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    if not _uses_form_api(ix):
+    calls = ix.calls_named("alert", "confirm")
+    if not calls or not _uses_form_api(ix):
         return
-    for call in ix.of("call_expression"):
+    for call in calls:
         callee = _callee(call)
         chain = ix.chain(callee) if callee is not None else None
         if not chain or chain[-1] not in ("alert", "confirm") or not (len(chain) == 1 or chain[0] in ("window", "parent")):
@@ -1086,8 +1164,13 @@ def _parent_assumption(text: str) -> str | None:
     return None
 
 
+_PARENT_WORDS = re.compile(r"\b(?:parent|opener)\b")
+
+
 def check_parent_assumption(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
+    if not _PARENT_WORDS.search(parsed.source.text):
+        return
     parent_vars: dict[str, str] = {}
     nodes = sorted(
         [(n, n.child_by_field_name("value")) for n in ix.of("variable_declarator")]
