@@ -1,7 +1,10 @@
 """Reading compiled plug-in assemblies with dnfile.
 
 Only metadata is read (the user-string heap and member references); nothing
-in an assembly is ever loaded or executed.
+in an assembly is ever loaded or executed. Member references say which
+framework and SDK members the code calls (``ColumnSet::.ctor(bool)``,
+``Parallel::ForEach``), not where or with which values: rules over
+assemblies can report that an assembly uses a member, never the line.
 """
 
 from __future__ import annotations
@@ -24,12 +27,27 @@ class UserString:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberRef:
+    """A member of another assembly that this one calls: ``Namespace.Type::Name`` and its signature blob."""
+
+    namespace: str
+    type_name: str
+    name: str
+    signature: bytes
+
+    @property
+    def full_type(self) -> str:
+        return f"{self.namespace}.{self.type_name}" if self.namespace else self.type_name
+
+
+@dataclass(frozen=True, slots=True)
 class Assembly:
     """What a rule may know of a compiled assembly."""
 
     name: str
     location: Location
     user_strings: tuple[UserString, ...]
+    member_refs: tuple[MemberRef, ...] = ()
 
     @property
     def component(self) -> str:
@@ -46,9 +64,58 @@ def read_assembly(name: str, data: bytes, location: Location) -> Assembly:
         raise AssemblyError(f"not a .NET assembly: {error}") from error
     try:
         heap = pe.net.user_strings if pe.net is not None else None
-        return Assembly(name, location, tuple(_user_strings(heap)) if heap is not None else ())
+        tables = pe.net.mdtables if pe.net is not None else None
+        return Assembly(
+            name,
+            location,
+            tuple(_user_strings(heap)) if heap is not None else (),
+            tuple(_member_refs(tables)) if tables is not None else (),
+        )
     finally:
         pe.close()
+
+
+def _member_refs(tables: object) -> list[MemberRef]:
+    """Every MemberRef row, with its declaring type (through a generic instantiation if need be)."""
+    refs = []
+    table = getattr(tables, "MemberRef", None)
+    for row in getattr(table, "rows", None) or []:
+        try:
+            namespace, type_name = _declaring_type(tables, row.Class.row)
+            signature = row.Signature
+            blob = bytes(signature.value if hasattr(signature, "value") else signature or b"")
+            refs.append(MemberRef(namespace, type_name, str(row.Name or ""), blob))
+        except Exception:  # one malformed row must not hide the others  # noqa: BLE001
+            continue
+    return refs
+
+
+def _declaring_type(tables: object, parent: object) -> tuple[str, str]:
+    """Namespace and name of a TypeRef/TypeDef, or of the generic type a TypeSpec instantiates."""
+    if hasattr(parent, "TypeName"):
+        return str(getattr(parent, "TypeNamespace", "") or ""), str(parent.TypeName or "")
+    signature = getattr(parent, "Signature", None)
+    blob = bytes(signature.value if hasattr(signature, "value") else signature or b"")
+    # GENERICINST (0x15) CLASS|VALUETYPE (0x12|0x11) TypeDefOrRef coded index
+    if len(blob) >= 3 and blob[0] == 0x15 and blob[1] in (0x11, 0x12):
+        coded, _ = _compressed(blob, 2)
+        table_name = {0: "TypeDef", 1: "TypeRef", 2: "TypeSpec"}.get(coded & 0x3)
+        rows = getattr(getattr(tables, table_name or "", None), "rows", None) or []
+        index = (coded >> 2) - 1
+        if table_name in ("TypeDef", "TypeRef") and 0 <= index < len(rows):
+            row = rows[index]
+            return str(getattr(row, "TypeNamespace", "") or ""), str(getattr(row, "TypeName", "") or "")
+    return "", ""
+
+
+def _compressed(blob: bytes, offset: int) -> tuple[int, int]:
+    """ECMA-335 compressed unsigned integer at ``offset``: its value and the next offset."""
+    first = blob[offset]
+    if first & 0x80 == 0:
+        return first, offset + 1
+    if first & 0xC0 == 0x80:
+        return ((first & 0x3F) << 8) | blob[offset + 1], offset + 2
+    return ((first & 0x1F) << 24) | (blob[offset + 1] << 16) | (blob[offset + 2] << 8) | blob[offset + 3], offset + 4
 
 
 def _user_strings(heap: object) -> list[UserString]:
