@@ -124,6 +124,8 @@ class Table:
     location: Location
     ownership_location: Location | None = None
     audit_location: Location | None = None
+    is_bpf: bool = False
+    """A business process flow's table: organization-owned by design."""
 
     def column(self, logical_name: str) -> Column | None:
         wanted = logical_name.lower()
@@ -230,6 +232,23 @@ class PluginStep:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceEndpoint:
+    """A service endpoint or webhook that plug-in steps post execution contexts to.
+
+    ``url`` is a webhook's address, ``namespace_address`` a Service Bus or
+    Event Hub namespace (``sb://…``); each is None when the export has none.
+    ``contract`` is the numeric contract (8: webhook).
+    """
+
+    name: str
+    endpoint_id: str
+    contract: str
+    url: TextValue | None
+    namespace_address: TextValue | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class RolePrivilege:
     name: str
     level: str
@@ -311,6 +330,7 @@ class Solution:
     environment_variables: tuple[EnvironmentVariable, ...] = ()
     relationships: tuple[Relationship, ...] = ()
     hidden_ribbon_actions: tuple[HiddenRibbonAction, ...] = ()
+    service_endpoints: tuple[ServiceEndpoint, ...] = ()
     files: tuple[SourceFile, ...] = ()
     raw_files: tuple[RawFile, ...] = ()
 

@@ -25,6 +25,7 @@ from d365lint.model import (
     Relationship,
     Role,
     RolePrivilege,
+    ServiceEndpoint,
     Table,
     TextValue,
     View,
@@ -101,6 +102,7 @@ def read_table(doc: XmlDocument, entity_element: etree._Element) -> Table:
         location=doc.locate(info if info is not None else entity_element),
         ownership_location=doc.locate(ownership_element) if ownership_element is not None else None,
         audit_location=doc.locate(audit_element) if audit_element is not None else None,
+        is_bpf=_flag(child_text(info, "IsBPFEntity")),
     )
 
 
@@ -273,6 +275,21 @@ def read_step(doc: XmlDocument, element: etree._Element) -> PluginStep:
         configuration=_located_text(doc, configuration),
         plugin_type_name=child_text(element, "PluginTypeName"),
         state=child_text(element, "StateCode") or child_text(element, "statecode"),
+        location=doc.locate(element),
+    )
+
+
+def read_service_endpoint(doc: XmlDocument, element: etree._Element) -> ServiceEndpoint:
+    """A ``ServiceEndpoint``: its values are child elements named after the table's columns.
+
+    Name and id may also sit on the element as attributes, as on roles.
+    """
+    return ServiceEndpoint(
+        name=child_text(element, "Name") or attribute(element, "Name"),
+        endpoint_id=(attribute(element, "ServiceEndpointId") or child_text(element, "ServiceEndpointId")).strip("{}").lower(),
+        contract=child_text(element, "Contract"),
+        url=_located_text(doc, child(element, "Url")),
+        namespace_address=_located_text(doc, child(element, "NamespaceAddress")),
         location=doc.locate(element),
     )
 

@@ -28,6 +28,7 @@ from d365lint.loading.components import (
     read_manifest,
     read_relationships,
     read_role,
+    read_service_endpoint,
     read_step,
     read_table,
     read_views,
@@ -46,6 +47,7 @@ from d365lint.model import (
     RawFile,
     Relationship,
     Role,
+    ServiceEndpoint,
     Solution,
     SourceFile,
     Table,
@@ -58,6 +60,8 @@ from d365lint.parsing.text import DecodeError, decode_text
 from d365lint.parsing.xml import XmlDocument, XmlError, child, children, descendants, local_name, parse_xml
 
 ENV_VAR_VALUES_FILE = "environmentvariablevalues.json"
+# SolutionPackager keeps every service endpoint in one file, PluginAssemblies/ServiceEndpoints.xml.
+SERVICE_ENDPOINTS_FILE = "serviceendpoints.xml"
 # Folders whose files the model keeps as bytes for the rule families that read them.
 RAW_FILE_FOLDERS = ("workflows/", "connectors/", "data/")
 _MANAGED_TWIN = re.compile(r"_managed(\.[a-z]+)?\.xml$", re.I)
@@ -82,6 +86,7 @@ class SolutionBuilder:
     variables: list[EnvironmentVariable] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
     ribbon_actions: list[HiddenRibbonAction] = field(default_factory=list)
+    service_endpoints: list[ServiceEndpoint] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
     raw_files: list[RawFile] = field(default_factory=list)
 
@@ -190,6 +195,7 @@ class SolutionBuilder:
             environment_variables=tuple(self.variables),
             relationships=tuple(self.relationships),
             hidden_ribbon_actions=tuple(self.ribbon_actions),
+            service_endpoints=tuple(self.service_endpoints),
             files=tuple(self.files),
             raw_files=tuple(self.raw_files),
         )
@@ -234,6 +240,8 @@ def build_exported(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -
         builder.add_assembly(customizations, assembly)
     for resource in descendants(child(root, "WebResources"), "WebResource"):
         builder.add_web_resource(customizations, resource)
+    for endpoint in descendants(child(root, "ServiceEndpoints"), "ServiceEndpoint"):
+        builder.service_endpoints.append(read_service_endpoint(customizations, endpoint))
     for variable in descendants(child(root, "environmentvariabledefinitions"), "environmentvariabledefinition"):
         builder.add_environment_variable(customizations, variable, "")
     builder.relationships.extend(read_relationships(customizations, child(root, "EntityRelationships")))
@@ -293,6 +301,12 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
         doc = builder.parse(path)
         if doc is not None:
             builder.steps.extend(read_step(doc, step) for step in _self_or_descendants(doc.root, "SdkMessageProcessingStep"))
+    elif parts[-1] == SERVICE_ENDPOINTS_FILE:
+        doc = builder.parse(path)
+        if doc is not None:
+            builder.service_endpoints.extend(
+                read_service_endpoint(doc, endpoint) for endpoint in _self_or_descendants(doc.root, "ServiceEndpoint")
+            )
     elif parts[0] == "pluginassemblies" and lowered.endswith(".data.xml"):
         doc = builder.parse(path)
         if doc is not None:
