@@ -114,7 +114,7 @@ def analyse(workspace: Workspace, rules: Sequence[Rule], settings: RunSettings =
     targets = dict.fromkeys(target for rule in rules for target in rule.targets)
     for target in targets:
         target_rules = [rule for rule in rules if target in rule.targets]
-        contexts = {rule.id: RuleContext(_options(rule, settings)) for rule in target_rules}
+        contexts = {rule.id: RuleContext(_options(rule, settings), units.parsed) for rule in target_rules}
         for unit in units.units(target):
             for rule in target_rules:
                 for finding in rule.check(unit, contexts[rule.id]):

@@ -50,14 +50,15 @@ class UnitSource:
 
     workspace: Workspace
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _parsed: dict[SourceFile, ParsedSource | None] = field(default_factory=dict)
 
     def units(self, target: Target) -> list[object]:
         producer = {
             Target.SOLUTION: lambda: list(self.workspace.solutions),
-            Target.SCRIPT: lambda: [u for s in scripts(self.workspace) if (u := self._tree(s))],
+            Target.SCRIPT: lambda: [u for s in scripts(self.workspace) if (u := self.parsed(s))],
             Target.HTML: lambda: [s for s in source_files(self.workspace) if s.language is Language.HTML],
             Target.CSHARP: lambda: [
-                u for s in source_files(self.workspace) if s.language is Language.CSHARP and (u := self._tree(s))
+                u for s in source_files(self.workspace) if s.language is Language.CSHARP and (u := self.parsed(s))
             ],
             Target.PYTHON: lambda: [
                 u for s in source_files(self.workspace) if s.language is Language.PYTHON and (u := self._python(s))
@@ -66,6 +67,12 @@ class UnitSource:
             Target.RAW_FILE: lambda: [raw for solution in self.workspace.solutions for raw in solution.raw_files],
         }[target]
         return producer()
+
+    def parsed(self, source: SourceFile) -> ParsedSource | None:
+        """``source`` parsed once per run, for script units and for solution rules that read scripts."""
+        if source not in self._parsed:
+            self._parsed[source] = self._tree(source)
+        return self._parsed[source]
 
     def _tree(self, source: SourceFile) -> ParsedSource | None:
         try:

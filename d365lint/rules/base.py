@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from d365lint.model import Location
+from d365lint.model import Location, SourceFile
+from d365lint.parsing.treesitter import ParsedSource, parse_source
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 DOCS_BASE_URI = "https://github.com/d365lint/d365lint/blob/main/docs/rules/"
@@ -97,9 +98,16 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a check function may know besides its unit: the rule's options."""
+    """What a check function may know besides its unit: the rule's options.
+
+    ``parse`` gives a solution rule the parsed scripts of its solution (which
+    forms load which script); the engine passes its per-run cache, so a file
+    is parsed once however many rules read it. It returns None for a file
+    that cannot be parsed (the engine has reported it).
+    """
 
     options: Mapping[str, Any] = field(default_factory=dict)
+    parse: Callable[[SourceFile], ParsedSource | None] = parse_source
 
     def option(self, name: str) -> Any:
         return self.options[name]
