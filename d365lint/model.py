@@ -138,6 +138,8 @@ class FormControl:
 
     ``hidden_by`` names the element that hides it: ``cell``, ``section``,
     ``tab`` or ``hiddencontrols``; ``hidden_location`` points at that element.
+    ``tab`` and ``section`` name the tab and section holding it (scripts
+    hide them by name: ``ui.tabs.get("finance").setVisible(false)``).
     """
 
     control_id: str
@@ -146,6 +148,8 @@ class FormControl:
     disabled: bool
     location: Location
     hidden_location: Location | None = None
+    tab: str = ""
+    section: str = ""
 
     @property
     def hidden(self) -> bool:
@@ -308,6 +312,54 @@ class HiddenRibbonAction:
 
 
 @dataclass(frozen=True, slots=True)
+class RibbonCheck:
+    """One condition of a ribbon display or enable rule (``CustomRule``, ``ValueRule``…).
+
+    ``kind`` is the element name. A ``CustomRule`` lets a script decide:
+    ``function_name`` in ``library`` (a web-resource name, without the
+    ``$webresource:`` prefix). ``inverted`` is ``InvertResult``.
+    """
+
+    kind: str
+    function_name: str
+    library: str
+    inverted: bool
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class RibbonRule:
+    """A display or enable rule defined in a ribbon diff's ``RuleDefinitions``.
+
+    ``kind`` is ``display`` or ``enable``; ``table`` is empty for the
+    application ribbon.
+    """
+
+    table: str
+    rule_id: str
+    kind: str
+    checks: tuple[RibbonCheck, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class RibbonCommand:
+    """A ``CommandDefinition`` of a ribbon diff and the rules it references.
+
+    A definition that reuses the id of a built-in command
+    (``Mscrm.DeletePrimaryRecord``) replaces that command for the table. The
+    referenced rules keep where they are referenced; ids of built-in rules
+    (``Mscrm.HideOnModern``) have no definition in the diff.
+    """
+
+    table: str
+    command_id: str
+    display_rules: tuple[TextValue, ...]
+    enable_rules: tuple[TextValue, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Solution:
     """One Dataverse solution, whatever form it was loaded from.
 
@@ -330,6 +382,8 @@ class Solution:
     environment_variables: tuple[EnvironmentVariable, ...] = ()
     relationships: tuple[Relationship, ...] = ()
     hidden_ribbon_actions: tuple[HiddenRibbonAction, ...] = ()
+    ribbon_commands: tuple[RibbonCommand, ...] = ()
+    ribbon_rules: tuple[RibbonRule, ...] = ()
     service_endpoints: tuple[ServiceEndpoint, ...] = ()
     files: tuple[SourceFile, ...] = ()
     raw_files: tuple[RawFile, ...] = ()
@@ -356,6 +410,13 @@ class SourceFile:
     web_resource: str | None = None
     line_offset: int = 0
     column_offset: int = 0
+
+    @property
+    def component(self) -> str:
+        """The logical identity of the file for fingerprints."""
+        if self.web_resource:
+            return f"webresource:{self.web_resource}"
+        return f"file:{self.location.display_path}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,9 @@ from d365lint.model import (
     PluginAssembly,
     PluginStep,
     Relationship,
+    RibbonCheck,
+    RibbonCommand,
+    RibbonRule,
     Role,
     RolePrivilege,
     ServiceEndpoint,
@@ -146,7 +149,8 @@ def read_form(doc: XmlDocument, systemform: etree._Element, table: str, form_typ
                 for control in children(cell, "control"):
                     if not attribute(control, "datafieldname"):
                         continue  # web resources, subgrids and spacers bind no column
-                    controls.append(_read_control(doc, control, cell_hidden, section_hidden, tab_hidden))
+                    place = (attribute(tab, "name"), attribute(section, "name"))
+                    controls.append(_read_control(doc, control, (cell_hidden, section_hidden, tab_hidden), place))
     shown = {control.column for control in controls}
     for column, data in hidden_columns.items():
         if column and column not in shown:
@@ -196,12 +200,12 @@ def _present(elements: list[etree._Element]) -> list[etree._Element]:
 def _read_control(
     doc: XmlDocument,
     control: etree._Element,
-    cell: etree._Element | None,
-    section: etree._Element | None,
-    tab: etree._Element | None,
+    hiders: tuple[etree._Element | None, etree._Element | None, etree._Element | None],
+    place: tuple[str, str],
 ) -> FormControl:
+    """A control; ``hiders`` are its cell, section and tab when they hide it, ``place`` its tab and section names."""
     hider, hidden_by = next(
-        ((element, name) for element, name in ((cell, "cell"), (section, "section"), (tab, "tab")) if element is not None),
+        ((element, name) for element, name in zip(hiders, ("cell", "section", "tab")) if element is not None),
         (None, None),
     )
     return FormControl(
@@ -211,6 +215,8 @@ def _read_control(
         disabled=attribute(control, "disabled").lower() == "true",
         location=doc.locate(control),
         hidden_location=doc.locate(hider) if hider is not None else None,
+        tab=place[0],
+        section=place[1],
     )
 
 
@@ -240,6 +246,66 @@ def read_hidden_ribbon_actions(doc: XmlDocument, ribbon: etree._Element | None, 
         )
         for action in descendants(ribbon, "HideCustomAction")
     ]
+
+
+_RULE_KINDS = {"displayrules": "display", "enablerules": "enable"}
+_WEB_RESOURCE_PREFIX = "$webresource:"
+
+
+def read_ribbon_commands(doc: XmlDocument, ribbon: etree._Element | None, table: str) -> list[RibbonCommand]:
+    """The ``CommandDefinition`` elements of a ribbon diff with the rule ids they reference."""
+
+    def references(command: etree._Element, container: str, item: str) -> tuple[TextValue, ...]:
+        return tuple(
+            TextValue(attribute(rule, "Id"), doc.locate(rule))
+            for rule in children(child(command, container), item)
+            if attribute(rule, "Id")
+        )
+
+    definitions = child(ribbon, "CommandDefinitions") if ribbon is not None else None
+    return [
+        RibbonCommand(
+            table=table,
+            command_id=attribute(command, "Id"),
+            display_rules=references(command, "DisplayRules", "DisplayRule"),
+            enable_rules=references(command, "EnableRules", "EnableRule"),
+            location=doc.locate(command),
+        )
+        for command in children(definitions, "CommandDefinition")
+    ]
+
+
+def read_ribbon_rules(doc: XmlDocument, ribbon: etree._Element | None, table: str) -> list[RibbonRule]:
+    """The display and enable rules a ribbon diff defines, each with the checks it combines."""
+    definitions = child(ribbon, "RuleDefinitions") if ribbon is not None else None
+    rules = []
+    for container in definitions if definitions is not None else ():
+        kind = _RULE_KINDS.get(local_name(container).lower())
+        if kind is None:
+            continue
+        for rule in children(container, kind.capitalize() + "Rule"):
+            checks = tuple(_ribbon_check(doc, element) for element in rule.iter(etree.Element) if _is_check(element, rule))
+            rules.append(RibbonRule(table, attribute(rule, "Id"), kind, checks, doc.locate(rule)))
+    return rules
+
+
+def _is_check(element: etree._Element, rule: etree._Element) -> bool:
+    """Conditions of a rule: ``…Rule`` elements (not the ``OrRule``/``Or`` groups) and script functions."""
+    name = local_name(element)
+    return element is not rule and (name == "JavaScriptFunction" or (name.endswith("Rule") and name != "OrRule"))
+
+
+def _ribbon_check(doc: XmlDocument, element: etree._Element) -> RibbonCheck:
+    library = attribute(element, "Library")
+    if library.lower().startswith(_WEB_RESOURCE_PREFIX):
+        library = library[len(_WEB_RESOURCE_PREFIX) :]
+    return RibbonCheck(
+        kind=local_name(element),
+        function_name=attribute(element, "FunctionName"),
+        library=library,
+        inverted=_flag(attribute(element, "InvertResult")),
+        location=doc.locate(element),
+    )
 
 
 def read_role(doc: XmlDocument, element: etree._Element) -> Role:

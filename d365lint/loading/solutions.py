@@ -27,6 +27,8 @@ from d365lint.loading.components import (
     read_hidden_ribbon_actions,
     read_manifest,
     read_relationships,
+    read_ribbon_commands,
+    read_ribbon_rules,
     read_role,
     read_service_endpoint,
     read_step,
@@ -46,6 +48,8 @@ from d365lint.model import (
     PluginStep,
     RawFile,
     Relationship,
+    RibbonCommand,
+    RibbonRule,
     Role,
     ServiceEndpoint,
     Solution,
@@ -86,6 +90,8 @@ class SolutionBuilder:
     variables: list[EnvironmentVariable] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
     ribbon_actions: list[HiddenRibbonAction] = field(default_factory=list)
+    ribbon_commands: list[RibbonCommand] = field(default_factory=list)
+    ribbon_rules: list[RibbonRule] = field(default_factory=list)
     service_endpoints: list[ServiceEndpoint] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
     raw_files: list[RawFile] = field(default_factory=list)
@@ -123,8 +129,14 @@ class SolutionBuilder:
             self.tables.append(table)
         self.forms.extend(read_forms(doc, child(entity, "FormXml"), table.logical_name))
         self.views.extend(read_views(doc, child(entity, "SavedQueries"), table.logical_name))
-        self.ribbon_actions.extend(read_hidden_ribbon_actions(doc, child(entity, "RibbonDiffXml"), table.logical_name))
+        self.add_ribbon(doc, child(entity, "RibbonDiffXml"), table.logical_name)
         return table
+
+    def add_ribbon(self, doc: XmlDocument, ribbon: etree._Element | None, table: str) -> None:
+        """A table's ribbon diff (``table`` empty for the application ribbon)."""
+        self.ribbon_actions.extend(read_hidden_ribbon_actions(doc, ribbon, table))
+        self.ribbon_commands.extend(read_ribbon_commands(doc, ribbon, table))
+        self.ribbon_rules.extend(read_ribbon_rules(doc, ribbon, table))
 
     def add_web_resource(self, doc: XmlDocument, element: etree._Element, beside: str = "") -> None:
         """A web resource; ``beside`` is the content path of an unpacked ``.data.xml``.
@@ -195,6 +207,8 @@ class SolutionBuilder:
             environment_variables=tuple(self.variables),
             relationships=tuple(self.relationships),
             hidden_ribbon_actions=tuple(self.ribbon_actions),
+            ribbon_commands=tuple(self.ribbon_commands),
+            ribbon_rules=tuple(self.ribbon_rules),
             service_endpoints=tuple(self.service_endpoints),
             files=tuple(self.files),
             raw_files=tuple(self.raw_files),
@@ -232,6 +246,7 @@ def build_exported(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -
     root = customizations.root
     for entity in children(child(root, "Entities"), "Entity"):
         builder.add_entity(customizations, entity)
+    builder.add_ribbon(customizations, child(root, "RibbonDiffXml"), "")
     for role in descendants(child(root, "Roles"), "Role"):
         builder.roles.append(read_role(customizations, role))
     for step in descendants(child(root, "SdkMessageProcessingSteps"), "SdkMessageProcessingStep"):
@@ -283,6 +298,7 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
         doc = builder.parse(path)
         if doc is not None:
             builder.relationships.extend(read_relationships(doc, child(doc.root, "EntityRelationships")))
+            builder.add_ribbon(doc, child(doc.root, "RibbonDiffXml"), "")
     elif lowered.startswith("other/relationships") and lowered.endswith(".xml"):
         doc = builder.parse(path)
         if doc is not None:
@@ -291,7 +307,7 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
         doc = builder.parse(path)
         if doc is not None:
             builder.add_entity(doc, doc.root)
-    elif parts[0] == "entities" and len(parts) >= 4 and lowered.endswith(".xml"):
+    elif parts[0] == "entities" and (len(parts) >= 4 or parts[-1] == "ribbondiff.xml") and lowered.endswith(".xml"):
         _add_entity_part(builder, path, parts)
     elif parts[0] == "roles" and lowered.endswith(".xml"):
         doc = builder.parse(path)
@@ -335,7 +351,7 @@ def _add_entity_part(builder: SolutionBuilder, path: str, parts: list[str]) -> N
     elif kind == "ribbondiff.xml":
         doc = builder.parse(path)
         if doc is not None:
-            builder.ribbon_actions.extend(read_hidden_ribbon_actions(doc, doc.root, table))
+            builder.add_ribbon(doc, doc.root, table)
 
 
 def _table_of_folder(path: str) -> str:
