@@ -9,9 +9,14 @@ assemblies can report that an assembly uses a member, never the line.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from d365lint.model import Location
+
+# dnfile logs malformed heap entries as warnings; without a handler Python prints them on stderr, in the middle of
+# a report. Problems that matter surface as AssemblyError.
+logging.getLogger("dnfile").addHandler(logging.NullHandler())
 
 
 class AssemblyError(ValueError):
