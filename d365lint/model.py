@@ -233,6 +233,14 @@ class PluginStep:
     plugin_type_name: str
     state: str
     location: Location
+    status: str = ""
+    filtering_location: Location | None = None
+    """Where ``FilteringAttributes`` is, when the element is present (possibly empty)."""
+
+    @property
+    def disabled(self) -> bool:
+        """statecode 1 (Disabled) or statuscode 2 (Disabled)."""
+        return self.state == "1" or self.status == "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +368,52 @@ class RibbonCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class RootComponent:
+    """A component the solution manifest lists as part of the solution.
+
+    ``type`` is the component type code (1 table, 61 web resource, …);
+    ``behavior`` for tables is 0 (all subcomponents), 1 (metadata only) or
+    2 (no subcomponents).
+    """
+
+    type: str
+    id: str
+    schema_name: str
+    behavior: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class MissingDependency:
+    """A component the solution needs but does not contain (manifest ``MissingDependencies``).
+
+    ``required_solution`` names the solution holding it in the source
+    environment; ``Active`` means it exists there only as an unmanaged
+    customisation.
+    """
+
+    required_type: str
+    required_name: str
+    required_solution: str
+    dependent_type: str
+    dependent_name: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class CustomConnector:
+    """A custom connector shipped in the solution, with its definition, connection parameters and icon."""
+
+    name: str
+    display_name: str
+    brand_color: TextValue | None
+    definition: RawFile | None
+    parameters: RawFile | None
+    icon: RawFile | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Solution:
     """One Dataverse solution, whatever form it was loaded from.
 
@@ -387,6 +441,9 @@ class Solution:
     service_endpoints: tuple[ServiceEndpoint, ...] = ()
     files: tuple[SourceFile, ...] = ()
     raw_files: tuple[RawFile, ...] = ()
+    root_components: tuple[RootComponent, ...] = ()
+    missing_dependencies: tuple[MissingDependency, ...] = ()
+    connectors: tuple[CustomConnector, ...] = ()
 
     def table(self, logical_name: str) -> Table | None:
         wanted = logical_name.lower()

@@ -14,6 +14,10 @@ from lxml import etree
 
 from d365lint.model import (
     Column,
+    CustomConnector,
+    MissingDependency,
+    RawFile,
+    RootComponent,
     EnvironmentVariable,
     EventHandler,
     Form,
@@ -47,10 +51,25 @@ from d365lint.parsing.xml import (
 )
 
 # SdkMessageId values are the same in every environment for platform messages.
-# Source: Microsoft's sdkmessage table; confirmed against real unpacked steps.
+# Source: Microsoft Learn, "Use messages with the SDK for .NET" (the sdkmessagefilters
+# Web API response for account), confirmed against real unpacked steps (Create, Update).
+# Other messages (Associate, custom APIs, actions) are read from the step name.
 KNOWN_MESSAGE_IDS = {
+    "8cbdbb1b-ea3e-db11-86a7-000a3a5473e8": "Assign",
     "9ebdbb1b-ea3e-db11-86a7-000a3a5473e8": "Create",
+    "a1bdbb1b-ea3e-db11-86a7-000a3a5473e8": "Delete",
+    "c5bdbb1b-ea3e-db11-86a7-000a3a5473e8": "GrantAccess",
+    "dbbdbb1b-ea3e-db11-86a7-000a3a5473e8": "Merge",
+    "dcbdbb1b-ea3e-db11-86a7-000a3a5473e8": "ModifyAccess",
+    "f2bdbb1b-ea3e-db11-86a7-000a3a5473e8": "Retrieve",
+    "03bebb1b-ea3e-db11-86a7-000a3a5473e8": "RetrieveMultiple",
+    "04bebb1b-ea3e-db11-86a7-000a3a5473e8": "RetrievePrincipalAccess",
+    "10bebb1b-ea3e-db11-86a7-000a3a5473e8": "RetrieveSharedPrincipalsAndAccess",
+    "11bebb1b-ea3e-db11-86a7-000a3a5473e8": "RevokeAccess",
+    "1cbebb1b-ea3e-db11-86a7-000a3a5473e8": "SetState",
+    "1dbebb1b-ea3e-db11-86a7-000a3a5473e8": "SetStateDynamicEntity",
     "20bebb1b-ea3e-db11-86a7-000a3a5473e8": "Update",
+    "f6bdbb1b-ea3e-db11-86a7-000a3a5473e8": "RetrieveUnpublishedMultiple",
 }
 _STEP_NAME_MESSAGE = re.compile(r":\s*([A-Za-z_]+)\s+of\s+([A-Za-z0-9_]+)", re.I)
 
@@ -77,6 +96,62 @@ def read_manifest(root: etree._Element) -> dict[str, str]:
         "managed": child_text(manifest, "Managed", "0"),
         "publisher_prefix": child_text(publisher, "CustomizationPrefix"),
     }
+
+
+def _manifest(root: etree._Element) -> etree._Element | None:
+    return root if local_name(root) == "SolutionManifest" else child(root, "SolutionManifest")
+
+
+def read_root_components(doc: XmlDocument, root: etree._Element) -> list[RootComponent]:
+    """The ``RootComponents`` of a solution manifest (``solution.xml`` or ``Other/Solution.xml``)."""
+    manifest = _manifest(root)
+    return [
+        RootComponent(
+            type=attribute(element, "type"),
+            id=attribute(element, "id").strip("{}").lower(),
+            schema_name=attribute(element, "schemaName"),
+            behavior=attribute(element, "behavior", "0"),
+            location=doc.locate(element),
+        )
+        for element in descendants(child(manifest, "RootComponents") if manifest is not None else None, "RootComponent")
+    ]
+
+
+def read_missing_dependencies(doc: XmlDocument, root: etree._Element) -> list[MissingDependency]:
+    """The ``MissingDependencies`` of a solution manifest: what it needs and does not contain."""
+    manifest = _manifest(root)
+    found = []
+    for element in descendants(child(manifest, "MissingDependencies") if manifest is not None else None, "MissingDependency"):
+        required, dependent = child(element, "Required"), child(element, "Dependent")
+        if required is None:
+            continue
+        found.append(
+            MissingDependency(
+                required_type=attribute(required, "type"),
+                required_name=attribute(required, "schemaName") or attribute(required, "displayName") or attribute(required, "id"),
+                required_solution=attribute(required, "solution"),
+                dependent_type=attribute(dependent, "type") if dependent is not None else "",
+                dependent_name=(attribute(dependent, "schemaName") or attribute(dependent, "displayName")) if dependent is not None else "",
+                location=doc.locate(required),
+            )
+        )
+    return found
+
+
+def read_connector(
+    doc: XmlDocument, element: etree._Element, files: dict[str, RawFile | None]
+) -> CustomConnector:
+    """A ``Connector`` element; ``files`` holds its definition, parameters and icon, read by the builder."""
+    color = child(element, "iconbrandcolor")
+    return CustomConnector(
+        name=child_text(element, "name"),
+        display_name=child_text(element, "displayname"),
+        brand_color=TextValue(color.text or "", doc.locate(color)) if color is not None else None,
+        definition=files.get("openapidefinition"),
+        parameters=files.get("connectionparameters"),
+        icon=files.get("iconblob"),
+        location=doc.locate(element),
+    )
 
 
 def read_table(doc: XmlDocument, entity_element: etree._Element) -> Table:
@@ -330,6 +405,7 @@ def read_step(doc: XmlDocument, element: etree._Element) -> PluginStep:
     if configuration is None:
         configuration = child(element, "Configuration")
     filtering = child_text(element, "FilteringAttributes")
+    filtering_element = child(element, "FilteringAttributes")
     return PluginStep(
         name=name,
         step_id=attribute(element, "SdkMessageProcessingStepId").strip("{}").lower(),
@@ -342,6 +418,8 @@ def read_step(doc: XmlDocument, element: etree._Element) -> PluginStep:
         plugin_type_name=child_text(element, "PluginTypeName"),
         state=child_text(element, "StateCode") or child_text(element, "statecode"),
         location=doc.locate(element),
+        status=child_text(element, "StatusCode") or child_text(element, "statuscode"),
+        filtering_location=doc.locate(filtering_element) if filtering_element is not None else None,
     )
 
 

@@ -22,14 +22,17 @@ from lxml import etree
 from d365lint.loading.archive import ArchiveError
 from d365lint.loading.components import (
     read_assembly,
+    read_connector,
     read_environment_variable,
     read_forms,
     read_hidden_ribbon_actions,
     read_manifest,
+    read_missing_dependencies,
     read_relationships,
     read_ribbon_commands,
     read_ribbon_rules,
     read_role,
+    read_root_components,
     read_service_endpoint,
     read_step,
     read_table,
@@ -43,7 +46,9 @@ from d365lint.model import (
     Form,
     HiddenRibbonAction,
     Language,
+    CustomConnector,
     Location,
+    MissingDependency,
     PluginAssembly,
     PluginStep,
     RawFile,
@@ -51,6 +56,7 @@ from d365lint.model import (
     RibbonCommand,
     RibbonRule,
     Role,
+    RootComponent,
     ServiceEndpoint,
     Solution,
     SourceFile,
@@ -69,6 +75,9 @@ SERVICE_ENDPOINTS_FILE = "serviceendpoints.xml"
 # Folders whose files the model keeps as bytes for the rule families that read them.
 RAW_FILE_FOLDERS = ("workflows/", "connectors/", "data/")
 _MANAGED_TWIN = re.compile(r"_managed(\.[a-z]+)?\.xml$", re.I)
+
+# The files a custom connector names, by the element that names them.
+CONNECTOR_FILES = ("openapidefinition", "connectionparameters", "iconblob")
 
 SCRIPT_TYPES = {WebResourceType.SCRIPT: Language.JAVASCRIPT, WebResourceType.HTML: Language.HTML}
 
@@ -95,6 +104,9 @@ class SolutionBuilder:
     service_endpoints: list[ServiceEndpoint] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
     raw_files: list[RawFile] = field(default_factory=list)
+    root_components: list[RootComponent] = field(default_factory=list)
+    missing_dependencies: list[MissingDependency] = field(default_factory=list)
+    connectors: list[CustomConnector] = field(default_factory=list)
 
     def problem(self, path: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(message, self.tree.location(path)))
@@ -212,7 +224,38 @@ class SolutionBuilder:
             service_endpoints=tuple(self.service_endpoints),
             files=tuple(self.files),
             raw_files=tuple(self.raw_files),
+            root_components=tuple(self.root_components),
+            missing_dependencies=tuple(self.missing_dependencies),
+            connectors=tuple(self.connectors),
         )
+
+    def add_manifest(self, doc: XmlDocument) -> None:
+        """Root components and missing dependencies of ``solution.xml`` / ``Other/Solution.xml``."""
+        self.root_components.extend(read_root_components(doc, doc.root))
+        self.missing_dependencies.extend(read_missing_dependencies(doc, doc.root))
+
+    def add_connector(self, doc: XmlDocument, element: etree._Element, folder: str) -> None:
+        """A custom connector and the files it names (``/Connector/x_openapidefinition.json``).
+
+        Exports keep the files in ``Connector/``; ``pac solution unpack`` puts
+        them in ``Connectors/`` beside the connector's XML, so the name is
+        looked up there too. An icon the XML does not name is found by the
+        ``<name>_iconblob``/``<name>_icon`` convention.
+        """
+        name = _text(child(element, "name"))
+        files: dict[str, RawFile | None] = {}
+        for kind in CONNECTOR_FILES:
+            path = self._connector_file(_text(child(element, kind)), folder, name, kind)
+            data = self.read(path) if path else None
+            files[kind] = RawFile(path, data, self.tree.location(path)) if path and data is not None else None
+        self.connectors.append(read_connector(doc, element, files))
+
+    def _connector_file(self, named: str, folder: str, name: str, kind: str) -> str | None:
+        candidates = [named, f"{folder}/{named.rsplit('/', 1)[-1]}"] if named else []
+        if kind == "iconblob" and name:
+            icon = f"{folder}/{name}_icon".lower().lstrip("/")
+            candidates += sorted(path for path in self.tree.paths() if path.lower().startswith(icon))
+        return next((found for candidate in candidates if candidate and (found := self.tree.find(candidate))), None)
 
 
 def _text(element: etree._Element | None) -> str:
@@ -259,10 +302,13 @@ def build_exported(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -
         builder.service_endpoints.append(read_service_endpoint(customizations, endpoint))
     for variable in descendants(child(root, "environmentvariabledefinitions"), "environmentvariabledefinition"):
         builder.add_environment_variable(customizations, variable, "")
+    for connector in descendants(child(root, "Connectors"), "Connector"):
+        builder.add_connector(customizations, connector, "Connector")
     builder.relationships.extend(read_relationships(customizations, child(root, "EntityRelationships")))
     paths = sorted(tree.paths())
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
+    builder.add_manifest(manifest_doc)
     return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
 
 
@@ -287,6 +333,7 @@ def build_unpacked(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -
         _add_unpacked_file(builder, path)
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
+    builder.add_manifest(manifest_doc)
     return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
 
 
@@ -313,6 +360,11 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
         doc = builder.parse(path)
         if doc is not None:
             builder.roles.extend(read_role(doc, role) for role in _self_or_descendants(doc.root, "Role"))
+    elif parts[0] == "connectors" and len(parts) == 2 and lowered.endswith(".xml"):
+        doc = builder.parse(path)
+        if doc is not None:
+            for connector in _self_or_descendants(doc.root, "Connector"):
+                builder.add_connector(doc, connector, path.rsplit("/", 1)[0])
     elif parts[0] == "sdkmessageprocessingsteps" and lowered.endswith(".xml"):
         doc = builder.parse(path)
         if doc is not None:
