@@ -50,6 +50,11 @@ DEFAULT_SENSITIVE_PATTERNS = (
     "secret",
 )
 
+# The patterns above that mark credentials rather than personal data. Such a
+# value should not be in Dataverse at all (Key Vault holds it); auditing the
+# column would copy it into audit history, so auditing rules leave it out.
+CREDENTIAL_PATTERNS = ("password", "secret")
+
 # Activity tables and other high-volume transactional tables (logical names).
 DEFAULT_TRANSACTIONAL_TABLES = (
     "activitypointer",
@@ -108,5 +113,13 @@ def _matches(name: str, pattern: str) -> bool:
 
 
 def is_transactional(table: str, is_activity: bool, tables: Iterable[str] = DEFAULT_TRANSACTIONAL_TABLES) -> bool:
-    """Activity tables and the listed high-volume tables."""
-    return is_activity or table.lower() in {name.lower() for name in tables}
+    """Activity tables and the listed high-volume tables.
+
+    A custom table named after a listed one (``contoso_invoice``,
+    ``new_salesorderdetail``) counts too: teams that build their own invoice
+    or order table give it the standard name behind their publisher prefix.
+    """
+    listed = {name.lower() for name in tables}
+    name = table.lower()
+    unprefixed = name.split("_", 1)[1] if "_" in name else name
+    return is_activity or name in listed or unprefixed in listed

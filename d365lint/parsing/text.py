@@ -6,7 +6,7 @@ import bisect
 import codecs
 import re
 
-from d365lint.model import Location
+from d365lint.model import Location, TextValue
 
 _XML_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _BOMS = (
@@ -93,3 +93,14 @@ class LineIndex:
     def location(self, base: Location, offset: int) -> Location:
         line, column = self.position(offset)
         return base.at(line, column)
+
+
+def text_value_location(value: TextValue, offset: int) -> Location:
+    """Where ``offset`` of a located piece of text (a step's configuration, a variable's value) lies.
+
+    The text starts at its element's location; lines after the first start
+    at column 1.
+    """
+    line, column = LineIndex(value.text).position(offset)
+    base = value.location
+    return base.at(base.line + line - 1, column if line > 1 else base.column)

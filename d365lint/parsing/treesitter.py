@@ -58,9 +58,7 @@ class ParsedSource:
     @property
     def component(self) -> str:
         """The logical identity of the file for fingerprints."""
-        if self.source.web_resource:
-            return f"webresource:{self.source.web_resource}"
-        return f"file:{self.source.location.display_path}"
+        return self.source.component
 
     def text(self, node: tree_sitter.Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")

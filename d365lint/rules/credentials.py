@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from d365lint.detectors.secrets import DEFAULT_KEYWORDS, Secret, looks_like_secret, scan_text
 from d365lint.model import Solution, TextValue
-from d365lint.parsing.text import LineIndex
+from d365lint.parsing.text import text_value_location
 from d365lint.redaction import redact
 from d365lint.rules.base import Finding, Precision, Rule, RuleContext, Severity, Target
 
@@ -62,9 +62,7 @@ secret, in every output format.
 
 
 def _secret_finding(text: TextValue, secret: Secret, component: str, place: str) -> Finding:
-    line, column = LineIndex(text.text).position(secret.start)
-    base = text.location
-    location = base.at(base.line + line - 1, column if line > 1 else base.column)
+    location = text_value_location(text, secret.start)
     held_by = f" in '{secret.key}'" if secret.key else ""
     return Finding(
         message=(
