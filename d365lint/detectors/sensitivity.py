@@ -89,12 +89,26 @@ def normalise(name: str) -> str:
     return _SEPARATORS.sub("", name).lower()
 
 
+# Column types that point at rows rather than hold data: a lookup to a
+# "Medical Test" table, or that table's key, says nothing sensitive itself.
+REFERENCE_TYPES = frozenset({"primarykey", "lookup", "owner", "customer", "uniqueidentifier"})
+# Standard columns whose names match a pattern but hold no sensitive data:
+# account.accountnumber is the customer's reference number, not a bank account.
+NOT_SENSITIVE_STANDARD_COLUMNS = frozenset({"accountnumber"})
+
+
 def sensitive_pattern(column: Column, patterns: Iterable[str] = DEFAULT_SENSITIVE_PATTERNS) -> str | None:
     """The pattern that makes ``column`` sensitive, or None.
 
     The publisher prefix is dropped from the logical name first, so that
     ``dob_status`` on a publisher ``dob`` is not read as a date of birth.
+    Keys and lookups are never sensitive by name (they identify rows), nor
+    are the standard columns of ``NOT_SENSITIVE_STANDARD_COLUMNS``.
     """
+    if column.type.lower() in REFERENCE_TYPES:
+        return None
+    if not column.is_custom and column.logical_name in NOT_SENSITIVE_STANDARD_COLUMNS:
+        return None
     logical = column.logical_name.split("_", 1)[-1] if "_" in column.logical_name else column.logical_name
     names = (normalise(logical), normalise(column.display_name))
     for pattern in patterns:
