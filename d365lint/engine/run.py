@@ -10,22 +10,17 @@ show them on request.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from d365lint.engine.baseline import Baseline, apply_baseline
 from d365lint.engine.fingerprint import fingerprint
+from d365lint.engine.suppressions import UNUSED_RULE_ID, Suppression, Suppressions
+from d365lint.engine.suppressions import apply as apply_suppressions
 from d365lint.engine.units import UnitSource
 from d365lint.model import Diagnostic, Workspace
 from d365lint.rules.base import Finding, Rule, RuleContext, Severity
-
-
-@dataclass(frozen=True, slots=True)
-class Suppression:
-    """Why a result is not counted: an inline comment or the configuration."""
-
-    kind: str  # "inSource" or "external", as SARIF names them
-    justification: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +70,12 @@ class RunSettings:
 
     severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    suppressions: Suppressions = Suppressions()
+    baseline: Baseline | None = None
+
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` after each unit, to draw a progress bar."""
 
 
 def select_rules(rules: Iterable[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> tuple[Rule, ...]:
@@ -106,8 +107,14 @@ def _file_count(workspace: Workspace) -> int:
     )
 
 
-def analyse(workspace: Workspace, rules: Sequence[Rule], settings: RunSettings = RunSettings()) -> Report:
-    """Run ``rules`` over ``workspace``; results come sorted by file, position and rule."""
+def analyse(
+    workspace: Workspace, rules: Sequence[Rule], settings: RunSettings = RunSettings(), progress: Progress | None = None
+) -> Report:
+    """Run ``rules`` over ``workspace``; results come sorted by file, position and rule.
+
+    Suppressed results stay in the report, marked; with a baseline, each open
+    result is marked ``new`` or ``unchanged``.
+    """
     started = time.perf_counter()
     units = UnitSource(workspace)
     results: list[Result] = []
@@ -115,19 +122,35 @@ def analyse(workspace: Workspace, rules: Sequence[Rule], settings: RunSettings =
     for target in targets:
         target_rules = [rule for rule in rules if target in rule.targets]
         contexts = {rule.id: RuleContext(_options(rule, settings), units.parsed) for rule in target_rules}
-        for unit in units.units(target):
+        target_units = units.units(target)
+        for done, unit in enumerate(target_units, start=1):
             for rule in target_rules:
                 for finding in rule.check(unit, contexts[rule.id]):
                     if _in_focus(finding, workspace):
                         results.append(_result(rule, finding, settings))
+            if progress is not None:
+                progress(target.value, done, len(target_units))
+    results = _suppressed(results, workspace, rules, settings)
     diagnostics = tuple(sorted(set(workspace.diagnostics) | set(units.diagnostics), key=lambda d: (d.location, d.message)))
+    ordered = sorted(results, key=lambda result: result.sort_key)
+    if settings.baseline is not None:
+        ordered = apply_baseline(ordered, settings.baseline)
     return Report(
-        results=tuple(sorted(results, key=lambda result: result.sort_key)),
+        results=tuple(ordered),
         diagnostics=diagnostics,
         rules=tuple(rules),
         files=_file_count(workspace),
         seconds=time.perf_counter() - started,
     )
+
+
+def _suppressed(results: list[Result], workspace: Workspace, rules: Sequence[Rule], settings: RunSettings) -> list[Result]:
+    """Results with suppressions applied, plus the unused-suppression findings when that rule runs."""
+    unused_rule = next((rule for rule in rules if rule.id == UNUSED_RULE_ID), None)
+    marked, unused = apply_suppressions(
+        results, workspace, (rule.id for rule in rules), settings.suppressions, report_unused=unused_rule is not None
+    )
+    return marked + [_result(unused_rule, finding, settings) for finding in unused if unused_rule is not None]
 
 
 def _result(rule: Rule, finding: Finding, settings: RunSettings) -> Result:
