@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import tree_sitter
 
-from d365lint.detectors.sources import is_test_path
+from d365lint.detectors.sources import is_client_program, is_test_path, uses_sdk
 from d365lint.model import Role, RolePrivilege, Solution, Table
 from d365lint.parsing.treesitter import ParsedSource
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
@@ -416,7 +416,6 @@ _LOOP_METHODS = frozenset({"ForEach", "Select", "SelectMany", "ForAll"})
 _BOUNDARIES = frozenset({"method_declaration", "local_function_statement", "constructor_declaration", "class_declaration"})
 _ON_CREATE_NAME = re.compile(r"(?:^|On|Post|Pre|After|Before|Handle)Create(?:d)?(?:Plugin|Handler|Step)?$")
 _CREATE_BRANCH = re.compile(r"MessageName[\s\S]*[\"']Create[\"']|[\"']Create[\"'][\s\S]*MessageName", re.I)
-_SDK_USE = re.compile(r"Microsoft\.(?:Xrm|Crm)\.Sdk|PrincipalAccess")
 
 
 def _simple_type_name(parsed: ParsedSource, node: tree_sitter.Node | None) -> str:
@@ -494,8 +493,9 @@ def _enclosing_member(parsed: ParsedSource, node: tree_sitter.Node) -> str:
 
 def check_sharing_as_access_model(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     """Sharing requests in loops or on create, in plug-in code."""
-    if is_test_path(parsed.source.location.display_path) or not _SDK_USE.search(parsed.source.text):
-        return
+    text, path = parsed.source.text, parsed.source.location.display_path
+    if not uses_sdk(text) or is_test_path(path) or is_client_program(text):
+        return  # console tools and tests are not the access model
     for node in parsed.walk():
         request = _sharing_request(parsed, node)
         if request is None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import tree_sitter
 
+from d365lint.detectors.sources import is_server_code, is_test_path, uses_sdk
 from d365lint.parsing.assembly import Assembly, MemberRef
 from d365lint.parsing.treesitter import ParsedSource
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
@@ -101,35 +102,14 @@ def _finding(parsed: ParsedSource, node: tree_sitter.Node, message: str, evidenc
 
 # Which code runs inside Dataverse
 
-# Types only code running inside Dataverse touches: the plug-in and workflow contracts and their contexts.
-_SERVER_MARKERS = re.compile(
-    r"\b(?:IPlugin|CodeActivity|IPluginExecutionContext\d*|IWorkflowContext|CodeActivityContext|ITracingService"
-    r"|IOrganizationServiceFactory|LocalPluginContext|PluginBase)\b"
-)
-_CLIENT_MARKERS = re.compile(
-    r"\bstatic\s+(?:async\s+)?(?:void|int|Task(?:<int>)?)\s+Main\s*\(|\bnew\s+(?:CrmServiceClient|ServiceClient|OrganizationServiceProxy)\s*\("
-)
-_TEST_PATH = re.compile(r"(^|[/\\])(tests?|[^/\\]*\.tests?)([/\\]|$)|tests?\.cs$", re.I)
-
-
-_SDK_MARKERS = re.compile(r"\bMicrosoft\.Xrm\.Sdk\b|\bIOrganizationService\b")
-
-
 def _is_sdk_code(parsed: ParsedSource) -> bool:
     """Whether the file calls Dataverse through the SDK (plug-in, library or client) and is no test."""
-    return bool(_SDK_MARKERS.search(parsed.source.text)) and not _TEST_PATH.search(parsed.source.location.display_path)
+    return uses_sdk(parsed.source.text) and not is_test_path(parsed.source.location.display_path)
 
 
 def _is_server_code(parsed: ParsedSource) -> bool:
-    """Whether the file is plug-in or workflow code: it names the plug-in contracts and is no client program or test.
-
-    Helper classes that only take an ``IOrganizationService`` are not
-    recognised: a console tool's helpers look the same, and parallel work
-    or batches are right there.
-    """
-    text = parsed.source.text
-    path = parsed.source.location.display_path
-    return bool(_SERVER_MARKERS.search(text)) and not _CLIENT_MARKERS.search(text) and not _TEST_PATH.search(path)
+    """Whether the file is plug-in or workflow code (see :func:`d365lint.detectors.sources.is_server_code`)."""
+    return is_server_code(parsed.source.text, parsed.source.location.display_path)
 
 
 def _base_names(parsed: ParsedSource, declaration: tree_sitter.Node) -> list[str]:

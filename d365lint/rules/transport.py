@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import tree_sitter
 
-from d365lint.detectors.sources import is_test_path
+from d365lint.detectors.sources import is_client_program, is_test_path
 from d365lint.detectors.transport import insecure_urls, is_insecure_url
 from d365lint.model import Location, Solution, SourceFile, TextValue, WebResourceType
 from d365lint.parsing.text import DecodeError, LineIndex, decode_text, text_value_location
@@ -193,7 +193,8 @@ _STRING_LITERALS = ("string_literal", "verbatim_string_literal", "raw_string_lit
 _VALIDATION_CALLBACKS = frozenset({"ServerCertificateValidationCallback", "ServerCertificateCustomValidationCallback"})
 _VALIDATOR_TYPES = frozenset({"RemoteCertificateValidationCallback", "SslStream"})
 _ACCEPT_ANY = "DangerousAcceptAnyServerCertificateValidator"
-_NAMESPACE_NAME = re.compile(r"namespace|xmlns|^ns$", re.I)
+_NAMESPACE_NAME = re.compile(r"namespace|xmlns|\bns\b", re.I)
+_WEB_SITE_NAME = re.compile(r"web_?site|home_?page", re.I)
 
 
 def _literal_value(parsed: ParsedSource, node: tree_sitter.Node) -> str:
@@ -223,28 +224,40 @@ def _last_name(parsed: ParsedSource, node: tree_sitter.Node | None) -> str:
     return ""
 
 
-def _names_a_namespace(parsed: ParsedSource, literal: tree_sitter.Node) -> bool:
-    """Whether a literal is an XML/WCF namespace: an attribute argument, a namespace variable or call."""
+def _receiver(parsed: ParsedSource, literal: tree_sitter.Node) -> tuple[str, str]:
+    """What a literal is given to, as (kind, names): an ``attribute`` argument, a ``variable``
+    (its name and declared type), an ``assignment`` target (``account["websiteurl"]``), or a
+    ``call``'s function; ("", "") for anything else."""
     node = literal.parent
     while node is not None and node.type in ("argument", "argument_list", "equals_value_clause", "parenthesized_expression"):
         node = node.parent
     if node is None:
-        return False
+        return "", ""
     if node.type in ("attribute_argument", "attribute_argument_list", "attribute"):
-        return True
+        return "attribute", ""
     if node.type == "variable_declarator":
         declaration = node.parent
         declared_type = declaration.child_by_field_name("type") if declaration is not None else None
-        names = (_last_name(parsed, node.child_by_field_name("name") or node.named_children[0]),
-                 parsed.text(declared_type) if declared_type is not None else "")
-        return any(_NAMESPACE_NAME.search(name) for name in names)
+        name = node.child_by_field_name("name") or node.named_children[0]
+        return "variable", f"{parsed.text(name)} {parsed.text(declared_type) if declared_type is not None else ''}"
     if node.type == "assignment_expression":
-        return bool(_NAMESPACE_NAME.search(_last_name(parsed, node.child_by_field_name("left"))))
+        left = node.child_by_field_name("left")
+        return "assignment", parsed.text(left) if left is not None else ""
     if node.type == "invocation_expression":
         function = node.child_by_field_name("function")
-        called = parsed.text(function) if function is not None else ""
-        return bool(re.search(r"namespace|XName\.Get|XNamespace\.Get", called, re.I))
-    return False
+        return "call", parsed.text(function) if function is not None else ""
+    return "", ""
+
+
+def _is_not_an_endpoint(parsed: ParsedSource, literal: tree_sitter.Node) -> bool:
+    """An XML/WCF namespace name (attribute argument, namespace variable or call), or a record's
+    web site (``WebSiteURL = "http://…"``): values that are never called."""
+    kind, names = _receiver(parsed, literal)
+    if kind == "attribute":
+        return True
+    if kind == "call":
+        return bool(re.search(r"namespace|XName\.Get|XNamespace\.Get", names, re.I))
+    return bool(kind) and bool(_NAMESPACE_NAME.search(names) or _WEB_SITE_NAME.search(names))
 
 
 def _builds_http_url(literal: tree_sitter.Node) -> bool:
@@ -255,7 +268,7 @@ def _builds_http_url(literal: tree_sitter.Node) -> bool:
 
 def _url_in_literal(parsed: ParsedSource, literal: tree_sitter.Node) -> str | None:
     value = _literal_value(parsed, literal)
-    if not value.lower().startswith("http://") or _names_a_namespace(parsed, literal):
+    if not value.lower().startswith("http://") or _is_not_an_endpoint(parsed, literal):
         return None
     if value.lower() == "http://":
         return " ".join(parsed.text(literal.parent).split()) if _builds_http_url(literal) else None
@@ -349,8 +362,8 @@ def _tls_findings(parsed: ParsedSource) -> Iterator[Finding]:
 
 
 def _csharp_findings(parsed: ParsedSource) -> Iterator[Finding]:
-    if is_test_path(parsed.source.location.display_path):
-        return  # test doubles point at made-up hosts; they never run in Dataverse
+    if is_test_path(parsed.source.location.display_path) or is_client_program(parsed.source.text):
+        return  # tests and console tools never run in Dataverse; they set sample data such as web sites
     for node in parsed.walk():
         if node.type in _STRING_LITERALS and (url := _url_in_literal(parsed, node)):
             yield Finding(
