@@ -99,6 +99,9 @@ _LOGICAL = frozenset({"&&", "||", "??"})
 # Calls that name a part of the form: the method, or the collection ``get`` is called on.
 _ACCESSORS = {"getControl": "control", "getAttribute": "attribute", "getTab": "tab", "getSection": "section"}
 _COLLECTIONS = {"tabs": "tab", "sections": "section", "controls": "control"}
+_CONSTANT_HOLDERS = frozenset(
+    {"variable_declarator", "assignment_expression", "pair", "public_field_definition", "field_definition"}
+)
 _MAX_ROUNDS = 12
 _MAX_DEPTH = 6
 
@@ -244,6 +247,7 @@ class ScriptFlow:
         self._roots = {name.split(".", 1)[0] for name in self._by_name if "." in name} | _SELF_NAMES
         self._call_targets: dict[int, list[Function]] = {}
         self._flow: _Taint | None = None
+        self._constant_values: dict[str, str] | None = None
 
     # ----- the walk -------------------------------------------------------
 
@@ -680,6 +684,9 @@ class ScriptFlow:
         if value is not None:
             return [(value, None)]
         node = unwrap(node)
+        if node.type == "member_expression":
+            constant = self._constant(node, scope)
+            return [(constant, None)] if constant is not None else []
         if node.type != "identifier":
             return []
         symbol = self.resolve(self.parsed.text(node), scope)
@@ -695,13 +702,40 @@ class ScriptFlow:
             return self._names(values[0], self._scope_of(values[0]), env, depth + 1)
         return []
 
+    def _constant(self, member: Node, scope: int) -> str | None:
+        """The string a namespaced constant holds: ``Contoso.Fields.salary``, ``Form.salaryTab``."""
+        chain = self._normalise(member, scope)
+        if not chain:
+            return None
+        constants = self._constants()
+        wanted = ".".join(chain)
+        if wanted in constants:
+            return constants[wanted]
+        matches = {value for name, value in constants.items() if name.endswith("." + chain[-1]) and (
+            name.endswith("." + wanted) or chain[0] in _SELF_NAMES)}
+        return matches.pop() if len(matches) == 1 else None
+
+    def _constants(self) -> dict[str, str]:
+        """Strings stored under a dotted name (object-literal properties, class fields, ``A.B = "x"``)."""
+        if self._constant_values is None:
+            self._constant_values = {}
+            for node in self.index.of("string", "template_string"):
+                parent = _parent(node)
+                if parent is None or parent.type not in _CONSTANT_HOLDERS:
+                    continue
+                name, value = self._value_name(node), string_value(self.parsed, node)
+                if name and value is not None:
+                    self._constant_values.setdefault(".".join(name), value)
+        return self._constant_values
+
     def describe(self, call: Node) -> str:
         """A short description of what a hiding call hides, for messages (``control 'contoso_taxid'``)."""
         receiver = _receiver(call)
         scope = self._scope_of(call)
         targets = self.targets(receiver, scope) if receiver is not None else []
         if not targets:
-            return "part of the form"
+            text = " ".join(self.parsed.text(receiver).split()) if receiver is not None else "the form"
+            return f"'{text[:57]}...'" if len(text) > 60 else f"'{text}'"
         return ", ".join(f"{t.kind} '{t.name}'" for t in targets)
 
 
