@@ -26,7 +26,7 @@ ANTI_PATTERNS = (
 )
 TABLE_TYPES_DOC = "https://learn.microsoft.com/power-apps/maker/data-platform/types-of-entities"
 ROLES_DOC = "https://learn.microsoft.com/power-platform/admin/security-roles-privileges"
-SECURITY_CONCEPTS_DOC = "https://learn.microsoft.com/power-platform/admin/wp-security-cds"
+SECURITY_CONCEPTS_DOC = "https://learn.microsoft.com/power-apps/developer/data-platform/security-concepts"
 
 # ---------------------------------------------------------------------------
 # sec-org-owned-reference-table
@@ -43,13 +43,14 @@ solutions and Microsoft's own tables are left alone.
 Microsoft's implementation guide singles this out among the decisions to get
 right on day one ([make security a day one priority]({DAY_ONE})). For an
 organization-owned table a security role has only two settings, all rows
-(Global) or none: one department or region cannot be kept from another's
-reference data, nor limited to maintaining its own. A user- or team-owned
-table with business-unit access allows that segmentation. And ownership is
-fixed when the table is created ([types of tables]({TABLE_TYPES_DOC})): the
-only way to change it later is to delete the table, with its data and every
-lookup to it, and create it again — so the finding belongs to the commit that
-creates the table.
+(Global) or none ([security concepts]({SECURITY_CONCEPTS_DOC})): one
+department or region cannot be kept from another's reference data, nor
+limited to maintaining its own. A user- or team-owned table with
+business-unit access allows that segmentation. And ownership is fixed when
+the table is created ([types of tables]({TABLE_TYPES_DOC})): the only way to
+change it later is to delete the table, with its data and every lookup to
+it, and create it again — so the finding belongs to the commit that creates
+the table.
 
 ## How to fix
 If regions, companies or departments may ever need different reference data,
@@ -158,7 +159,7 @@ ORG_OWNED_REFERENCE_TABLE = Rule(
     tags=("security", "access", "data-model"),
     precision=Precision.MEDIUM,
     security_severity=4.0,
-    references=(DAY_ONE, ANTI_PATTERNS, TABLE_TYPES_DOC),
+    references=(DAY_ONE, ANTI_PATTERNS, TABLE_TYPES_DOC, SECURITY_CONCEPTS_DOC),
 )
 
 # ---------------------------------------------------------------------------
@@ -383,7 +384,7 @@ plug-in). Test projects are not read.
 ## Why it matters
 The implementation guide explains that sharing gives unique access to single
 records but is costly: every access check walks the user's roles, teams and
-the record's shares, and the sharing table grows with every grant. Sharing is
+the record's shares, and the sharing table (PrincipalObjectAccess) grows with every grant. Sharing is
 meant for exceptions, not as the regular access model ([make security a day
 one priority]({DAY_ONE})). Code that shares every new record, or a batch of
 records at a time, turns the exception into the model and slows every query

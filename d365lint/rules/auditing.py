@@ -54,6 +54,10 @@ column audited. Columns the platform maintains itself (`modifiedon`,
 `versionnumber`, …) are not counted. Tables with fewer than `min-columns`
 columns are left alone.
 
+Default `transactional-tables`: {", ".join(f"`{name}`" for name in DEFAULT_TRANSACTIONAL_TABLES)}.
+Replace or extend the list in the configuration; it is shared with every
+rule that asks which tables are high-volume.
+
 ## Why it matters
 The Dynamics 365 implementation guide calls indiscriminate logging of
 transactional tables a security anti-pattern ([make security a day one
@@ -91,7 +95,13 @@ ids, bank and card numbers, salary, date of birth, health data …), whose
 changes are not audited — its own *Enable auditing* is off, or its table's
 auditing is off. Columns named like credentials (passwords, secrets) are left
 out: auditing would copy the value into audit history; they belong in Azure
-Key Vault (see `sec-hardcoded-credential`).
+Key Vault (see `sec-hardcoded-credential`). Keys, lookups and the
+platform's own columns are not read.
+
+Default `sensitive-columns` (name fragments, matched in logical and display
+names ignoring case, spaces and underscores): {", ".join(f"`{name}`" for name in DEFAULT_SENSITIVE_PATTERNS)}.
+The list is the one the obscurity rules use; replace or extend it in the
+configuration.
 
 ## Why it matters
 Microsoft lists auditing and monitoring among the core security controls of
