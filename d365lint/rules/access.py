@@ -174,7 +174,8 @@ A security role of the solution that
 * lets its holders create, write, delete or assign security-administration
   data: security roles, users, teams, business units, field security
   profiles, plug-in assemblies, types, steps and service endpoints (plain read
-  of users and business units, which every role needs, is not reported); or
+  of users and business units, which every role needs, and User-level write
+  of one's own user record are not reported); or
 * grants organization-wide (Global) Write, Delete, Assign or Share on most of
   the user- or team-owned tables it covers (at least `min-tables` of them).
 
@@ -279,7 +280,8 @@ def _is_system_administrator_copy(role: Role, grants: list[Grant]) -> bool:
 def _security_admin_findings(role: Role, grants: list[Grant]) -> Iterator[Finding]:
     by_table: dict[str, list[Grant]] = defaultdict(list)
     for grant in grants:
-        if grant.table in SECURITY_ADMIN_TABLES and grant.action in _ADMIN_ORDER:
+        own_user_record = grant.table == "user" and grant.privilege.level.lower() == "basic"
+        if grant.table in SECURITY_ADMIN_TABLES and grant.action in _ADMIN_ORDER and not own_user_record:
             by_table[grant.table].append(grant)
     for table, found in sorted(by_table.items(), key=lambda item: item[1][0].privilege.location):
         found.sort(key=lambda grant: _ADMIN_ORDER.index(grant.action))
