@@ -72,6 +72,31 @@ def _is_html_page(parsed: ParsedSource) -> bool:
     return any(name.lower().endswith((".htm", ".html")) for name in names)
 
 
+# Scripts that are not web resources of the app: build and test tooling (Node runs it) and vendored libraries,
+# which their authors maintain (the checker's users exclude them with ExcludedFileNamePattern, e.g. "*jquery*").
+_NOT_APP_SCRIPT = re.compile(
+    r"(^|/)(node_modules|__tests__|__mocks__)/"
+    r"|\.(mjs|cjs)$|(^|/)[^/]*\.(config|conf|test|spec)\.[cm]?[jt]sx?$|(^|/)(gulpfile|gruntfile|webpack\.[^/]*|\.eslintrc)\.[cm]?js$"
+    r"|\.min\.js$|(^|/)(jquery|bootstrap|knockout|moment|lodash|underscore|require|json2|handlebars|angular|react|vue|d3)"
+    r"([.-][^/]*)?\.js$",
+    re.I,
+)
+
+
+def _is_app_script(parsed: ParsedSource) -> bool:
+    """Whether the script runs in the app: not tooling, tests or a vendored library."""
+    names = (parsed.source.web_resource or "", parsed.source.location.display_path)
+    return not any(_NOT_APP_SCRIPT.search(name) for name in names if name)
+
+
+def _app_scripts_only(check: Check) -> Check:
+    def guarded(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
+        if _is_app_script(parsed):
+            yield from check(parsed, context)
+
+    return guarded
+
+
 def _is_typescript(parsed: ParsedSource) -> bool:
     return parsed.source.language.value == "typescript"
 
@@ -189,7 +214,7 @@ def _rule(
         help=_help(rule_id, what, why, fix, bad, good, link),
         severity=severity,
         target=Target.SCRIPT,
-        check=check,
+        check=_app_scripts_only(check),
         tags=("solution-checker", "web-resource", *tags),
         precision=precision,
         security_severity=security_severity,
@@ -973,6 +998,8 @@ def _unsupported_syntax(parsed: ParsedSource, node: tree_sitter.Node) -> str | N
     if kind == "call_expression":
         function = node.child_by_field_name("function")
         return "dynamic import() (ES2020)" if function is not None and function.type == "import" else None
+    if kind in ("import_statement", "export_statement"):
+        return "ES module syntax (import/export), which a classic web resource script cannot contain"
     if kind == "regex":
         flags = node.child_by_field_name("flags")
         return "regular expression flag 'd' or 'v' (ES2022+)" if flags is not None and set(parsed.text(flags)) & {"d", "v"} else None
@@ -989,6 +1016,7 @@ _SYNTAX_GATES: tuple[tuple[str, re.Pattern[str] | None], ...] = (
     ("augmented_assignment_expression", re.compile(r"\?\?=|\|\|=|&&=")),
     ("number", re.compile(r"[0-9]_[0-9]|\b[0-9][0-9a-fA-FxXoObB]*n\b")),
     ("call_expression", re.compile(r"\bimport\s*\(")),
+    ("import_statement", None), ("export_statement", None),
 )
 
 
@@ -1013,9 +1041,9 @@ def check_unsupported_syntax(parsed: ParsedSource, context: RuleContext) -> Iter
     candidates += [(node, f"the global {parsed.text(node)} ({_NEW_GLOBALS[parsed.text(node)]})") for node in globals_used[:1]]
     if candidates:
         node, what = min(candidates, key=lambda pair: pair[0].start_byte)
-        yield _finding(parsed, node, f"This script uses {what}, newer than the ES2018 syntax and ES2015 globals the solution "
-                       "checker accepts: transpile it (TypeScript or Babel with an ES2017 target) before adding it to the solution.",
-                       what)
+        reason = "" if what.startswith("ES module") else ", newer than the ES2018 syntax and ES2015 globals the solution checker accepts"
+        yield _finding(parsed, node, f"This script uses {what}{reason}: transpile or bundle it (TypeScript, Babel, webpack "
+                       "with an ES2017 target and no modules) before adding it to the solution.", what)
 
 
 # ---------------------------------------------------------------------------
@@ -1561,8 +1589,9 @@ RULES = (
         Severity.ERROR, check_unsupported_syntax, tags=("supportability",),
         what="Once per script: the first construct newer than ES2018 (optional chaining, `??`, logical assignment, "
         "numeric separators, BigInt, class fields, private members, static blocks, `catch` without a binding, "
-        "`import.meta`, dynamic `import()`) or global newer than ES2015 (`globalThis`, `BigInt`, `WeakRef`, …). "
-        "TypeScript sources are not reported: the compiler's target decides what ships.",
+        "`import.meta`, dynamic `import()`), ES module syntax (`import`/`export`, which classic scripts cannot "
+        "contain), or a global newer than ES2015 (`globalThis`, `BigInt`, `WeakRef`, …). TypeScript sources are not "
+        "reported: the compiler's target decides what ships.",
         why="The solution checker parses web resources as ES2018 with ES2015 globals and reports anything newer; "
         "older clients embedded in Outlook or mobile apps cannot run it either.",
         fix="Compile the script (TypeScript, Babel) to an ES2017 target before adding it to the solution.",
