@@ -30,6 +30,7 @@ namespaces.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -99,6 +100,18 @@ _LOGICAL = frozenset({"&&", "||", "??"})
 # Calls that name a part of the form: the method, or the collection ``get`` is called on.
 _ACCESSORS = {"getControl": "control", "getAttribute": "attribute", "getTab": "tab", "getSection": "section"}
 _COLLECTIONS = {"tabs": "tab", "sections": "section", "controls": "control"}
+# Node kinds the walk records facts for, keeps the guarding conditions of, and that guard code.
+_GUARDED = frozenset(
+    {"call_expression", "new_expression", "variable_declarator", "assignment_expression",
+     "augmented_assignment_expression", "return_statement", "for_in_statement"}
+)
+_COLLECTED = _GUARDED | {"catch_clause", "class_declaration", "abstract_class_declaration"}
+_REGION_KINDS = frozenset(
+    {"if_statement", "ternary_expression", "while_statement", "do_statement", "for_statement", "for_in_statement",
+     "switch_statement", "binary_expression", "statement_block", "program", "switch_case", "switch_default"}
+)
+_HANDLER_NAME = re.compile(r"^on[A-Z_]|on(load|change|save|select|tabstatechange|click)$", re.I)
+_CONSTANTS = frozenset({"true", "false", "number", "string", "null", "undefined"})
 _CONSTANT_HOLDERS = frozenset(
     {"variable_declarator", "assignment_expression", "pair", "public_field_definition", "field_definition"}
 )
@@ -266,13 +279,14 @@ class ScriptFlow:
                 self._enter_function(node, frames, len(regions))
                 continue
             scope = frames[-1].scope
-            if kind in ("call_expression", "new_expression", "variable_declarator", "assignment_expression",
-                        "augmented_assignment_expression", "return_statement", "for_in_statement"):
+            if kind in _GUARDED:
                 self.facts.guards[node.id] = tuple(
                     (r.condition, r.scope) for r in regions[frames[-1].barrier :] if r.start <= start < r.end
                 )
-            self._collect(node, kind, scope)
-            regions.extend(_regions_of(node, kind, scope))
+            if kind in _COLLECTED:
+                self._collect(node, kind, scope)
+            if kind in _REGION_KINDS:
+                regions.extend(_regions_of(node, kind, scope))
 
     def _enter_function(self, node: Node, frames: list[_Frame], region_count: int) -> None:
         outer = frames[-1]
@@ -283,7 +297,7 @@ class ScriptFlow:
             self._declare(outer.scope, self.parsed.text(name), node)
         callback = parent is not None and parent.type == "arguments"
         if callback:
-            position = [child.id for child in parent.named_children].index(node.id)
+            position = next(i for i, arg in enumerate(parent.named_children) if arg.start_byte <= node.start_byte < arg.end_byte)
             self._callbacks[node.id] = (parent.parent, position)
         self._declared[node.id].update(name for name in _params(self.parsed, node) if name)
         self._declared[node.id].update(_pattern_names(self.parsed, _param_nodes(node)))
@@ -499,7 +513,7 @@ class ScriptFlow:
 
     @property
     def reads_identity(self) -> bool:
-        return self.index.mentions(*IDENTITY_WORDS)
+        return reads_identity(self.parsed.source.text)
 
     def _taint(self) -> _Taint:
         if self._flow is None:
@@ -773,7 +787,7 @@ class _Taint:
 
     def _assignments(self) -> None:
         for target, value, statement, scope in self.flow.facts.assignments:
-            origin = self.value(value, scope) or self.guard(statement)
+            origin = self.value(value, scope) or self._implicit(value, statement)
             if origin is None:
                 continue
             for symbol in self._targets(target, scope):
@@ -783,23 +797,35 @@ class _Taint:
         for function, value, statement in self.flow.facts.returns:
             if function in self.returns:
                 continue
-            origin = self.value(value, function) or self.guard(statement)
+            origin = self.value(value, function) or self._implicit(value, statement)
             if origin is not None:
                 self._set(self.returns, function, (origin, statement))
 
     def _calls(self) -> None:
+        sites: dict[int, list[tuple[Node, Origin | None]]] = defaultdict(list)
         for call, scope in self.flow.facts.calls:
             args = arguments(call)
             arg_origins = [None if a.type in FUNCTION_TYPES else self.value(a, scope) for a in args]
             targets = self.flow.calls_of(call, scope) if call.type == "call_expression" else []
-            guard = self.guard(call) or self._entry_of(scope)
+            guard = self.guard(call) or self._entry_of(scope) if targets else None
             for target in targets:
                 self._bind_parameters(target, args, arg_origins)
-                if guard is not None:
-                    self._set(self.entry, target.id, (guard, call))
+                sites[target.id].append((call, guard))
             self._pass_to_callbacks(call, scope, args, arg_origins)
             self._mutate(call, scope, arg_origins)
             self._call_parameter(call, scope, arg_origins)
+        for target_id, calls in sites.items():
+            if all(origin is not None for _, origin in calls) and not _is_handler(self.flow.functions[target_id]):
+                call, origin = calls[0]
+                self._set(self.entry, target_id, (origin, call))
+
+    def _implicit(self, value: Node, statement: Node) -> Origin | None:
+        """``if (role.name === "Admin") isAdmin = true``: a constant set under an identity test encodes the test.
+
+        Only constants count: a record value assigned in an administrator's
+        branch (``status = newStatus``) carries the record, not the role.
+        """
+        return self.guard(statement) if unwrap(value).type in _CONSTANTS else None
 
     def _bind_parameters(self, target: Function, args: list[Node], origins: list[Origin | None]) -> None:
         for position, (name, arg, origin) in enumerate(zip(target.params, args, origins)):
@@ -963,6 +989,16 @@ class _Taint:
 
 
 # ----- syntax helpers ------------------------------------------------------
+
+
+def _is_handler(function: Function) -> bool:
+    """Whether a function looks like an event handler (``onLoad``, ``regionOnChange``): the platform calls it too.
+
+    A helper runs under its callers' conditions only if every caller is
+    known; a handler is also called by the form, unconditionally.
+    """
+    name = function.name.rsplit(".", 1)[-1]
+    return bool(_HANDLER_NAME.search(name))
 
 
 def _parent(node: Node) -> Node | None:
@@ -1136,6 +1172,11 @@ def _early_exits(block: Node, scope: int) -> list[_Region]:
         if condition is not None and _exits(statement.child_by_field_name("consequence")):
             regions.append(_Region(statement.end_byte, block.end_byte, condition, scope))
     return regions
+
+
+def reads_identity(text: str) -> bool:
+    """Whether a script can read who the user is at all: a cheap test before any analysis."""
+    return any(word in text for word in IDENTITY_WORDS)
 
 
 def flow_of(parsed: ParsedSource) -> ScriptFlow:

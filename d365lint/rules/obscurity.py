@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from d365lint.analysis.js_flow import Function, Hide, IdentityChange, ScriptFlow, UiTarget, flow_of
+from d365lint.analysis.js_flow import Function, Hide, IdentityChange, ScriptFlow, UiTarget, flow_of, reads_identity
 from d365lint.detectors.sensitivity import DEFAULT_SENSITIVE_PATTERNS, sensitive_pattern
 from d365lint.engine.units import scripts
 from d365lint.model import (
@@ -157,9 +157,9 @@ def _usage(solution: Solution, web_resource: str) -> _Usage:
 
 
 def _identity_findings(parsed: ParsedSource, usage: _Usage) -> Iterator[Finding]:
+    if not reads_identity(parsed.source.text) or parsed.source.location.path.endswith(".d.ts"):
+        return  # most scripts never ask who the user is; declaration files hold no code
     flow = flow_of(parsed)
-    if not flow.reads_identity:
-        return
     for change in flow.identity_changes():
         yield _identity_change_finding(parsed, flow, change, usage)
     for rule, check in usage.ribbon_checks:
