@@ -1,11 +1,14 @@
-"""The command line: ``d365lint check | rules | explain``.
+"""The command line: ``d365lint check | gate | config | docs | rules | explain``.
 
 Exit codes: 0 when no counted finding reaches the fail threshold, 1 when one
-does, 2 for a usage error or an input that could not be analysed.
+does, 2 for a usage error, a bad configuration or an input that could not
+be analysed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,18 +16,23 @@ from pathlib import Path
 import click
 
 from d365lint import __version__
+from d365lint.config import FAIL_ON, Config, ConfigError, find_config, load_config, render_effective, run_settings
+from d365lint.engine import baseline as baselines
+from d365lint.engine.baseline import Baseline, BaselineError
 from d365lint.engine.run import Report, analyse, select_rules
+from d365lint.gate import GateError, baseline_entries, failing, gate, render_text, summary
 from d365lint.loading.discover import InputError, load
-from d365lint.reporting import json_report, sarif, text
-from d365lint.rules.base import Severity
+from d365lint.reporting import annotations, json_report, rule_docs, sarif, text
+from d365lint.reporting.progress import TerminalProgress
+from d365lint.rules.base import Rule, Severity
 from d365lint.rules.registry import ExtensionError, RuleSet, load_rules
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_TOOL_ERROR = 2
 
-FORMATS = ("text", "json", "sarif")
-FAIL_ON = ("error", "warning", "note", "never")
+FORMATS = ("text", "json", "sarif", "github", "azure")
+GATE_FORMATS = ("text", "github", "azure")
 
 
 def exit_code(report: Report, fail_on: str) -> int:
@@ -44,8 +52,49 @@ def _rules_or_exit() -> RuleSet:
         raise click.ClickException(str(error)) from error
 
 
+def _config_or_exit(config_file: str | None, paths: Sequence[str], ruleset: RuleSet) -> Config:
+    try:
+        found = Path(config_file) if config_file else find_config(paths)
+        return load_config(found, ruleset)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
 def _split(values: Sequence[str]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _selected(ruleset: RuleSet, config: Config, select: Sequence[str], ignore: Sequence[str]) -> tuple[Rule, ...]:
+    """Rules to run: ``--select`` replaces the configured selection, ``--ignore`` adds to it."""
+    return select_rules(ruleset.rules, _split(select) or list(config.select), [*config.ignore, *_split(ignore)])
+
+
+def _write(path: str, content: str) -> None:
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"{path}: cannot write: {error.strerror or error}") from error
+
+
+def _colour(color: bool | None) -> bool:
+    """Colours on a terminal only, unless asked; NO_COLOR (no-color.org) turns them off."""
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def render_report(report: Report, output_format: str, *, include_suppressed: bool, category: str | None, colour: bool) -> str:
+    """The report in one format."""
+    if output_format == "json":
+        return json_report.render(report, include_suppressed=include_suppressed)
+    if output_format == "sarif":
+        return sarif.render(report, include_suppressed=include_suppressed, category=category)
+    if output_format in ("github", "azure"):
+        shown = [r for r in report.results if include_suppressed or r.counts]
+        items = [*map(annotations.from_result, shown), *map(annotations.from_diagnostic, report.diagnostics)]
+        return annotations.render(items, output_format, text.summary(report, shown))
+    return text.render(report, colour=colour, include_suppressed=include_suppressed)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,46 +103,144 @@ def cli() -> None:
     """Static analysis for Dynamics 365 / Dataverse solutions, offline."""
 
 
+_config_option = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="Configuration file (default: the nearest .d365lint.toml or pyproject.toml with [tool.d365lint])."
+)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file.")
-@click.option("--select", multiple=True, help="Rule ids or id prefixes to run (comma-separated or repeated).")
-@click.option("--ignore", multiple=True, help="Rule ids or id prefixes to skip.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True)
-@click.option("--include-suppressed", is_flag=True, help="Also report suppressed and baselined results.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead of stdout.")
+@click.option("--output-sarif", type=click.Path(dir_okay=False), help="Also write SARIF 2.1.0 to this file.")
+@click.option("--output-json", type=click.Path(dir_okay=False), help="Also write the JSON report to this file.")
+@_config_option
+@click.option("--select", multiple=True, help="Rule ids or id prefixes to run (comma-separated or repeated); replaces the configured selection.")
+@click.option("--ignore", multiple=True, help="Rule ids or id prefixes to skip, besides the configured ones.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest level that fails the run  [default: configured, else warning]")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Report only findings not in this baseline.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file.")
+@click.option("--include-suppressed", is_flag=True, help="Also report suppressed and baselined results (SARIF: with suppressions and baselineState).")
 @click.option("--category", help="SARIF automationDetails.id, to upload several analyses side by side.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
 def check(
     paths: tuple[str, ...],
     output_format: str,
     output: str | None,
+    output_sarif: str | None,
+    output_json: str | None,
+    config_file: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
-    fail_on: str,
+    fail_on: str | None,
+    baseline_file: str | None,
+    write_baseline: str | None,
     include_suppressed: bool,
     category: str | None,
     color: bool | None,
 ) -> None:
     """Analyse solution zips, solution folders, repositories or single files."""
-    rules = select_rules(_rules_or_exit().rules, _split(select), _split(ignore))
+    ruleset = _rules_or_exit()
+    config = _config_or_exit(config_file, paths, ruleset)
+    rules = _selected(ruleset, config, select, ignore)
+    settings = run_settings(config, ruleset)
+    baseline_path = baseline_file or (str(config.baseline) if config.baseline else None)
     try:
+        if baseline_path and not write_baseline:
+            settings = dataclasses.replace(settings, baseline=baselines.read_baseline(baseline_path))
         workspace = load(paths)
+    except BaselineError as error:
+        raise click.ClickException(str(error)) from error
     except InputError as error:
         raise click.UsageError(str(error)) from error
-    report = analyse(workspace, rules)
-    to_terminal = output is None and sys.stdout.isatty()
-    if output_format == "json":
-        rendered = json_report.render(report, include_suppressed=include_suppressed)
-    elif output_format == "sarif":
-        rendered = sarif.render(report, include_suppressed=include_suppressed, category=category)
-    else:
-        rendered = text.render(report, colour=to_terminal if color is None else color, include_suppressed=include_suppressed)
+    progress = TerminalProgress.for_stream(sys.stderr)
+    try:
+        report = analyse(workspace, rules, settings, progress)
+    finally:
+        progress.finish()
+    if write_baseline:
+        report = _with_new_baseline(report, write_baseline)
+    options = {"include_suppressed": include_suppressed, "category": category}
+    for extra_format, extra_path in (("sarif", output_sarif), ("json", output_json)):
+        if extra_path:
+            _write(extra_path, render_report(report, extra_format, colour=False, **options))
+    rendered = render_report(report, output_format, colour=output is None and _colour(color), **options)
     if output:
-        Path(output).write_text(rendered, encoding="utf-8")
+        _write(output, rendered)
     else:
         click.echo(rendered, nl=False)
-    sys.exit(exit_code(report, fail_on))
+    sys.exit(exit_code(report, fail_on or config.fail_on))
+
+
+def _with_new_baseline(report: Report, path: str) -> Report:
+    """Write every counted result to the baseline at ``path``; they are now all unchanged."""
+    baseline = _write_baseline(path, [baselines.result_entry(result) for result in report.counted])
+    return dataclasses.replace(report, results=tuple(baselines.apply_baseline(report.results, baseline)))
+
+
+def _write_baseline(path: str, entries: list[baselines.BaselineEntry]) -> Baseline:
+    try:
+        written = baselines.write_baseline(path, entries)
+    except BaselineError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"d365lint: wrote {len(entries)} findings to the baseline {path}", err=True)
+    return written
+
+
+@cli.command(name="gate")
+@click.argument("sarif_files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="warning", show_default=True)
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), help="Count only results not in this baseline.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current result in this baseline file.")
+@click.option("--format", "output_format", type=click.Choice(GATE_FORMATS), default="text", show_default=True)
+def gate_command(sarif_files: tuple[str, ...], fail_on: str, baseline_file: str | None, write_baseline: str | None, output_format: str) -> None:
+    """Decide on SARIF written earlier (d365lint, pac solution check, any SARIF tool)."""
+    logs = [Path(name) for name in sarif_files]
+    try:
+        if write_baseline:
+            report = gate(logs, _write_baseline(write_baseline, baseline_entries(gate(logs))))
+        else:
+            report = gate(logs, baselines.read_baseline(baseline_file) if baseline_file else None)
+    except (GateError, BaselineError) as error:
+        raise click.ClickException(str(error)) from error
+    if output_format == "text":
+        click.echo(render_text(report, fail_on), nl=False)
+    else:
+        click.echo(annotations.render([r.annotation for r in report.counted], output_format, summary(report, fail_on)), nl=False)
+    sys.exit(EXIT_FINDINGS if failing(report, fail_on) else EXIT_OK)
+
+
+@cli.command(name="config")
+@click.argument("paths", nargs=-1, type=click.Path())
+@_config_option
+def show_config(paths: tuple[str, ...], config_file: str | None) -> None:
+    """Print the effective configuration for PATHS (default: the current folder)."""
+    ruleset = _rules_or_exit()
+    config = _config_or_exit(config_file, paths, ruleset)
+    click.echo(render_effective(config, ruleset, _selected(ruleset, config, (), ())), nl=False)
+
+
+@cli.command(name="docs")
+@click.option("--output", type=click.Path(file_okay=False), default="docs/rules", show_default=True, help="Folder of the rule pages.")
+@click.option("--readme", type=click.Path(dir_okay=False), default="README.md", show_default=True, help="README whose rule table to update (between the rules-table markers).")
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 when the generated docs are stale.")
+def docs(output: str, readme: str, check_only: bool) -> None:
+    """Generate docs/rules/<id>.md, their index and the README rule table from the rules' metadata."""
+    try:
+        ruleset = load_rules(extensions=False)
+    except ExtensionError as error:
+        raise click.ClickException(str(error)) from error
+    folder = Path(output)
+    files = rule_docs.planned(ruleset.rules, folder, Path(readme))
+    if check_only:
+        problems = rule_docs.stale(files, folder)
+        for problem in problems:
+            click.echo(problem)
+        if problems:
+            click.echo(f"Rule docs are stale; regenerate them with: {rule_docs.REGENERATE}", err=True)
+        sys.exit(EXIT_FINDINGS if problems else EXIT_OK)
+    touched = rule_docs.write(files, folder)
+    click.echo(f"{len(ruleset.rules)} rules; {len(touched)} file{'s' if len(touched) != 1 else ''} updated.")
 
 
 @cli.command(name="rules")

@@ -38,6 +38,7 @@ from d365lint.model import Language, Location, Solution, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
 from d365lint.reporting.sources import file_text
 from d365lint.rules.base import Finding
+from d365lint.rules.registry import load_rules
 
 if TYPE_CHECKING:
     from d365lint.engine.run import Result
@@ -292,7 +293,7 @@ def commented_files(workspace: Workspace, results: Iterable[Result]) -> dict[Fil
 
 @dataclass(frozen=True, slots=True)
 class Suppressions:
-    """What a run suppresses or ignores, and which rule ids exist at all."""
+    """What a run suppresses or ignores, and which rule ids exist at all (default: the built-in rules)."""
 
     components: tuple[ComponentSuppression, ...] = ()
     path_ignores: tuple[PathIgnore, ...] = ()
@@ -325,8 +326,10 @@ def apply(
     marked = [_mark(result, by_line, settings.components, used) for result in kept]
     if not report_unused:
         return marked, []
-    context = _UnusedContext(frozenset(selected), settings, workspace.focus)
-    unused = [*_unused_directives(directives, used, context), *_unused_components(used, context)]
+    selected_ids = frozenset(selected)
+    known = settings.known_rule_ids or frozenset(load_rules(extensions=False).ids())
+    context = _UnusedContext(selected_ids, known | selected_ids, settings.path_ignores, workspace.focus)
+    unused = [*_unused_directives(directives, used, context), *_unused_components(settings.components, used, context)]
     return marked, [f for f in unused if not path_ignored(f.location, UNUSED_RULE_ID, settings.path_ignores)]
 
 
@@ -368,13 +371,13 @@ def _mark(
 @dataclass(frozen=True, slots=True)
 class _UnusedContext:
     selected: frozenset[str]
-    settings: Suppressions
+    known: frozenset[str]
+    path_ignores: tuple[PathIgnore, ...]
     focus: frozenset[str] | None
 
     def verdict(self, rule_id: str) -> str | None:
         """Why naming ``rule_id`` is a problem, or None when it cannot be judged in this run."""
-        known = self.settings.known_rule_ids or self.selected
-        if rule_id not in known:
+        if rule_id not in self.known:
             return f"names unknown rule '{rule_id}' (a reason goes after ' -- ')"
         if rule_id not in self.selected:
             return None
@@ -389,7 +392,7 @@ def _unused_directives(directives: Sequence[Directive], used: set[tuple[object, 
         if not directive.rule_ids:
             yield _unused_finding(location, "", "names no rule id; name the rules it suppresses")
         for rule_id in directive.rule_ids:
-            if (directive, rule_id) in used or path_ignored(location, rule_id, context.settings.path_ignores):
+            if (directive, rule_id) in used or path_ignored(location, rule_id, context.path_ignores):
                 continue
             verdict = context.verdict(rule_id)
             if verdict is not None:
@@ -397,10 +400,12 @@ def _unused_directives(directives: Sequence[Directive], used: set[tuple[object, 
                 yield _unused_finding(location, rule_id, detail)
 
 
-def _unused_components(used: set[tuple[object, str]], context: _UnusedContext) -> Iterator[Finding]:
+def _unused_components(
+    components: Sequence[ComponentSuppression], used: set[tuple[object, str]], context: _UnusedContext
+) -> Iterator[Finding]:
     if context.focus is not None:
         return  # a run over a few files cannot tell whether a component's finding is gone
-    for entry in context.settings.components:
+    for entry in components:
         for rule_id in entry.rule_ids:
             if (entry, rule_id) in used:
                 continue

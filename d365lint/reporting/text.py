@@ -13,6 +13,10 @@ from d365lint.reporting.sources import source_line
 
 _LEVEL_COLOURS = {"error": "red", "warning": "yellow", "note": "cyan"}
 _MAX_SHOWN_LINE = 200
+# Azure Pipelines runs any "##vso[" command found anywhere in a log line; an
+# echoed source line or message must never become one.
+_AZURE_COMMAND = "##vso["
+_INERT_AZURE_COMMAND = "##vso\u200b["
 
 
 def _header(result: Result) -> str:
@@ -61,7 +65,7 @@ def render(report: Report, *, colour: bool, show_source: bool = True, include_su
     if report.diagnostics:
         lines.append("")
     lines.append(summary(report, shown))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).replace(_AZURE_COMMAND, _INERT_AZURE_COMMAND) + "\n"
 
 
 def summary(report: Report, shown: list[Result]) -> str:
