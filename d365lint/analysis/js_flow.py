@@ -474,9 +474,9 @@ class ScriptFlow:
         return self._by_last.get(wanted.rsplit(".", 1)[-1], [])
 
     def function_of(self, node: Node) -> Function | None:
-        """The named function holding ``node`` (callbacks count as part of the function that passes them)."""
+        """The function holding ``node``; callbacks (``then(function success…)``) count as part of the function passing them."""
         scope = self._scope_of(node)
-        while scope in self._callbacks and not self.functions[scope].name:
+        while scope in self._callbacks:
             scope = self._scope_of(self._callbacks[scope][0])
         return self.functions.get(scope)
 
@@ -591,16 +591,20 @@ class ScriptFlow:
         items = self._array_items(receiver, scope, env)
         if not items:
             return ()
-        return (((callback.id, params[0]), tuple(_Binding(item, env, None) for item in items)),)
+        return (((callback.id, params[0]), items),)
 
-    def _array_items(self, node: Node, scope: int, env: Env, depth: int = 0) -> list[Node]:
+    def _array_items(self, node: Node, scope: int, env: Env, depth: int = 0) -> tuple[_Binding, ...]:
+        """The items of the array literal ``node`` stands for, each with the call that passed the array."""
         node = unwrap(node)
         if node.type == "array":
-            return [item for item in node.named_children if item.type != "comment"]
-        if node.type == "identifier" and depth < _MAX_DEPTH:
-            values = self._single_values(node, scope, env)
-            return [item for value, value_scope, value_env in values for item in self._array_items(value, value_scope, value_env, depth + 1)]
-        return []
+            return tuple(_Binding(item, env, None) for item in node.named_children if item.type != "comment")
+        if node.type != "identifier" or depth >= _MAX_DEPTH:
+            return ()
+        return tuple(
+            _Binding(item.value, item.env, item.call or binding.call)
+            for binding in self._values(node, scope, env)
+            for item in self._array_items(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
+        )
 
     def _is_false(self, node: Node | None, scope: int, env: Env) -> bool:
         if node is None:
@@ -609,20 +613,20 @@ class ScriptFlow:
         if node.type == "false" or self.parsed.text(node) == "!1":
             return True
         if node.type == "identifier":
-            values = self._single_values(node, scope, env)
-            return bool(values) and all(self._is_false(v, s, e) for v, s, e in values)
+            values = self._values(node, scope, env)
+            return bool(values) and all(self._is_false(b.value, self._scope_of(b.value), b.env) for b in values)
         return False
 
-    def _single_values(self, node: Node, scope: int, env: Env) -> list[tuple[Node, int, Env]]:
+    def _values(self, node: Node, scope: int, env: Env) -> tuple[_Binding, ...]:
         """What an identifier stands for: its bindings on this path, or the one value it is ever given."""
         symbol = self.resolve(self.parsed.text(node), scope)
         bound = _lookup(env, symbol)
         if bound:
-            return [(b.value, self._scope_of(b.value), b.env) for b in bound]
+            return bound
         values = self.facts.values.get(symbol, [])
         if len(values) == 1 and values[0].type not in FUNCTION_TYPES:
-            return [(values[0], self._scope_of(values[0]), env)]
-        return []
+            return (_Binding(values[0], env, None),)
+        return ()
 
     # ----- what a call hides ----------------------------------------------
 
@@ -639,20 +643,14 @@ class ScriptFlow:
 
     def _identifier_targets(self, node: Node, scope: int, env: Env, depth: int) -> list[UiTarget]:
         symbol = self.resolve(self.parsed.text(node), scope)
-        bound = _lookup(env, symbol)
-        if bound:
-            return [
-                _anchored(target, binding.call)
-                for binding in bound
-                for target in self.targets(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
-            ]
-        collection = self._iterated_collection(symbol, env)
+        collection = None if _lookup(env, symbol) else self._iterated_collection(symbol, env)
         if collection is not None:
             return collection
-        values = self.facts.values.get(symbol, [])
-        if len(values) == 1:
-            return self.targets(values[0], self._scope_of(values[0]), env, depth + 1)
-        return []
+        return [
+            _anchored(target, binding.call)
+            for binding in self._values(node, scope, env)
+            for target in self.targets(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
+        ]
 
     def _iterated_collection(self, symbol: Symbol, env: Env) -> list[UiTarget] | None:
         """``getAttribute("x").controls.forEach(function (c) {…})``: ``c`` is a control of column x."""
@@ -703,18 +701,11 @@ class ScriptFlow:
             return [(constant, None)] if constant is not None else []
         if node.type != "identifier":
             return []
-        symbol = self.resolve(self.parsed.text(node), scope)
-        bound = _lookup(env, symbol)
-        if bound:
-            return [
-                (name, anchor or binding.call)
-                for binding in bound
-                for name, anchor in self._names(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
-            ]
-        values = self.facts.values.get(symbol, [])
-        if len(values) == 1:
-            return self._names(values[0], self._scope_of(values[0]), env, depth + 1)
-        return []
+        return [
+            (name, anchor or binding.call)
+            for binding in self._values(node, scope, env)
+            for name, anchor in self._names(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
+        ]
 
     def _constant(self, member: Node, scope: int) -> str | None:
         """The string a namespaced constant holds: ``Contoso.Fields.salary``, ``Form.salaryTab``."""

@@ -399,7 +399,7 @@ def _hidden_field_finding(
         related.append(Related(f"form '{form.name or form.form_id}' runs {handler.function_name} on load", handler.location))
     return Finding(
         message=(
-            f"Sensitive column {label} ('{pattern}') is hidden on form '{form.name or form.form_id}' of {table.logical_name} "
+            f"Sensitive column {label}, matching '{pattern}', is hidden on form '{form.name or form.form_id}' of {table.logical_name} "
             f"by {where}, but it is not field-secured: everyone who can read {table.logical_name} rows reads it through "
             "Advanced Find, views, exports, Power Automate and the Web API. Secure the column with a column security "
             "profile instead of hiding it."
