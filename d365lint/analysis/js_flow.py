@@ -117,6 +117,7 @@ _CONSTANT_HOLDERS = frozenset(
 )
 _MAX_ROUNDS = 12
 _MAX_DEPTH = 6
+_MAX_VISITS = 2000  # functions visited while following one handler's calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,9 +553,13 @@ class ScriptFlow:
 
     def hides(self, function: Function) -> Iterator[Hide]:
         """``setVisible(false)`` calls that run whenever ``function`` runs, with what they hide."""
-        yield from self._hides(function.id, (), (function.id,))
+        yield from self._hides(function.id, (), (function.id,), [_MAX_VISITS])
 
-    def _hides(self, scope: int, env: Env, path: tuple[int, ...]) -> Iterator[Hide]:
+    def _hides(self, scope: int, env: Env, path: tuple[int, ...], budget: list[int]) -> Iterator[Hide]:
+        """Hides in one function on one path; ``budget`` bounds the paths of a handler (helpers fan out)."""
+        budget[0] -= 1
+        if budget[0] < 0:
+            return
         for call in self.facts.calls_in.get(scope, ()):
             if self.facts.guards.get(call.id):
                 continue  # conditional: record data, form type, or the user (another rule's business)
@@ -563,9 +568,9 @@ class ScriptFlow:
                 for target in self.targets(receiver, scope, env) if receiver is not None else ():
                     yield Hide(call, target)
             if len(path) < _MAX_DEPTH:
-                yield from self._hides_through(call, scope, env, path)
+                yield from self._hides_through(call, scope, env, path, budget)
 
-    def _hides_through(self, call: Node, scope: int, env: Env, path: tuple[int, ...]) -> Iterator[Hide]:
+    def _hides_through(self, call: Node, scope: int, env: Env, path: tuple[int, ...], budget: list[int]) -> Iterator[Hide]:
         """Hides of the helpers a call invokes and of the callbacks it passes."""
         args = arguments(call)
         for target in self.calls_of(call, scope):
@@ -574,13 +579,13 @@ class ScriptFlow:
             bindings = tuple(
                 ((target.id, name), (_Binding(arg, env, call),)) for name, arg in zip(target.params, args) if name
             )
-            yield from self._hides(target.id, bindings, (*path, target.id))
+            yield from self._hides(target.id, bindings, (*path, target.id), budget)
         method = _method(self.parsed, call)
         if method is not None and (method.startswith("addOn") and method != "addOnLoad" or method == "addEventListener"):
             return  # runs on a later event, not when the form loads
         for arg in args:
             if arg.type in FUNCTION_TYPES and arg.id not in path:
-                yield from self._hides(arg.id, env + self._callback_bindings(call, arg, scope, env), (*path, arg.id))
+                yield from self._hides(arg.id, env + self._callback_bindings(call, arg, scope, env), (*path, arg.id), budget)
 
     def _callback_bindings(self, call: Node, callback: Node, scope: int, env: Env) -> Env:
         """``["a", "b"].forEach(function (name) {…})``: ``name`` is each literal in turn."""
