@@ -242,7 +242,8 @@ class ScriptFlow:
         self._parent_scope: dict[int, int | None] = {self.root.id: None}
         self._function_nodes: dict[int, Node] = {}
         self._declared_functions: dict[Symbol, int] = {}
-        self._callbacks: dict[int, tuple[Node, int]] = {}
+        self.callbacks: dict[int, tuple[Node, int]] = {}
+        """Functions passed as arguments: the call that receives each, and the argument position."""
         self._resolved: dict[tuple[int, str], Symbol] = {}
         self.facts = _Facts()
         self._walk()
@@ -299,7 +300,7 @@ class ScriptFlow:
         callback = parent is not None and parent.type == "arguments"
         if callback:
             position = next(i for i, arg in enumerate(parent.named_children) if arg.start_byte <= node.start_byte < arg.end_byte)
-            self._callbacks[node.id] = (parent.parent, position)
+            self.callbacks[node.id] = (parent.parent, position)
         self._declared[node.id].update(name for name in _params(self.parsed, node) if name)
         self._declared[node.id].update(_pattern_names(self.parsed, _param_nodes(node)))
         body = node.child_by_field_name("body")
@@ -404,7 +405,7 @@ class ScriptFlow:
         if kind == "variable_declarator" and (name := parent.child_by_field_name("name")) is not None:
             return (*_namespace(self.parsed, parent), self.parsed.text(name))
         if kind == "assignment_expression" and (left := parent.child_by_field_name("left")) is not None:
-            return self._normalise(left, self._scope_of(parent))
+            return self._normalise(left, self.scope_of(parent))
         if kind == "binary_expression" and _operator(self.parsed, parent) in ("||", "??"):
             return self._value_name(parent)
         if kind == "pair" and (key := parent.child_by_field_name("key")) is not None:
@@ -441,7 +442,7 @@ class ScriptFlow:
             chain = chain[2:] if chain[:2] == ("module", "exports") else chain[1:]
         return chain or None
 
-    def _scope_of(self, node: Node) -> int:
+    def scope_of(self, node: Node) -> int:
         """The innermost function (or the program) holding ``node``."""
         current = node.parent
         while current is not None and current.id not in self._function_nodes:
@@ -458,7 +459,7 @@ class ScriptFlow:
             key = pair.child_by_field_name("key")
             if not holder or key is None:
                 continue
-            symbol = self.resolve(self.parsed.text(unwrap(value)), self._scope_of(pair))
+            symbol = self.resolve(self.parsed.text(unwrap(value)), self.scope_of(pair))
             function = self.functions.get(self._declared_functions.get(symbol, -1))
             if function is not None:
                 self._by_name[".".join((*holder, self.parsed.text(key)))].append(function)
@@ -476,9 +477,9 @@ class ScriptFlow:
 
     def function_of(self, node: Node) -> Function | None:
         """The function holding ``node``; callbacks (``then(function success…)``) count as part of the function passing them."""
-        scope = self._scope_of(node)
-        while scope in self._callbacks:
-            scope = self._scope_of(self._callbacks[scope][0])
+        scope = self.scope_of(node)
+        while scope in self.callbacks:
+            scope = self.scope_of(self.callbacks[scope][0])
         return self.functions.get(scope)
 
     def calls_of(self, call: Node, scope: int) -> list[Function]:
@@ -608,7 +609,7 @@ class ScriptFlow:
         return tuple(
             _Binding(item.value, item.env, item.call or binding.call)
             for binding in self._values(node, scope, env)
-            for item in self._array_items(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
+            for item in self._array_items(binding.value, self.scope_of(binding.value), binding.env, depth + 1)
         )
 
     def _is_false(self, node: Node | None, scope: int, env: Env) -> bool:
@@ -619,7 +620,7 @@ class ScriptFlow:
             return True
         if node.type == "identifier":
             values = self._values(node, scope, env)
-            return bool(values) and all(self._is_false(b.value, self._scope_of(b.value), b.env) for b in values)
+            return bool(values) and all(self._is_false(b.value, self.scope_of(b.value), b.env) for b in values)
         return False
 
     def _values(self, node: Node, scope: int, env: Env) -> tuple[_Binding, ...]:
@@ -654,15 +655,15 @@ class ScriptFlow:
         return [
             _anchored(target, binding.call)
             for binding in self._values(node, scope, env)
-            for target in self.targets(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
+            for target in self.targets(binding.value, self.scope_of(binding.value), binding.env, depth + 1)
         ]
 
     def _iterated_collection(self, symbol: Symbol, env: Env) -> list[UiTarget] | None:
         """``getAttribute("x").controls.forEach(function (c) {…})``: ``c`` is a control of column x."""
         callback = self.functions.get(symbol[0])
-        if callback is None or callback.id not in self._callbacks or not callback.params or callback.params[0] != symbol[1]:
+        if callback is None or callback.id not in self.callbacks or not callback.params or callback.params[0] != symbol[1]:
             return None
-        call, _ = self._callbacks[callback.id]
+        call, _ = self.callbacks[callback.id]
         receiver = _receiver(call)
         if _method(self.parsed, call) not in _ITERATORS or receiver is None:
             return None
@@ -670,7 +671,7 @@ class ScriptFlow:
         if receiver.type == "member_expression" and _property(self.parsed, receiver) == "controls":
             holder = unwrap(receiver.child_by_field_name("object"))
             if _method(self.parsed, holder) == "getAttribute":
-                names = self._names(_first_argument(holder), self._scope_of(holder), env)
+                names = self._names(_first_argument(holder), self.scope_of(holder), env)
                 return [_anchored(UiTarget("attribute", name), anchor) for name, anchor in names]
         return None
 
@@ -709,7 +710,7 @@ class ScriptFlow:
         return [
             (name, anchor or binding.call)
             for binding in self._values(node, scope, env)
-            for name, anchor in self._names(binding.value, self._scope_of(binding.value), binding.env, depth + 1)
+            for name, anchor in self._names(binding.value, self.scope_of(binding.value), binding.env, depth + 1)
         ]
 
     def _constant(self, member: Node, scope: int) -> str | None:
@@ -741,7 +742,7 @@ class ScriptFlow:
     def describe(self, call: Node) -> str:
         """A short description of what a hiding call hides, for messages (``control 'contoso_taxid'``)."""
         receiver = _receiver(call)
-        scope = self._scope_of(call)
+        scope = self.scope_of(call)
         targets = self.targets(receiver, scope) if receiver is not None else []
         if not targets:
             text = " ".join(self.parsed.text(receiver).split()) if receiver is not None else "the form"
@@ -864,7 +865,7 @@ class _Taint:
             return
         position = function.params.index(name)
         self._set(self.callback_params, (owner, position), origin)
-        executor = self.flow._callbacks.get(owner)
+        executor = self.flow.callbacks.get(owner)
         if position == 0 and executor is not None and executor[0].type == "new_expression":
             self._set(self.promises, executor[0].id, origin)
 
@@ -899,10 +900,10 @@ class _Taint:
             entry = self.entry.get(scope)
             if entry is not None:
                 return entry[0]
-            callback = self.flow._callbacks.get(scope)
+            callback = self.flow.callbacks.get(scope)
             if callback is None:
                 return None
-            scope = self.flow._scope_of(callback[0])
+            scope = self.flow.scope_of(callback[0])
 
     # --- values
 
@@ -923,7 +924,7 @@ class _Taint:
         while stack and found is None:
             current = stack.pop()
             if current.type in FUNCTION_TYPES:
-                found = self.returns.get(current.id, (None,))[0] if current.id in self.flow._callbacks else None
+                found = self.returns.get(current.id, (None,))[0] if current.id in self.flow.callbacks else None
                 continue
             found = self._atom(current, scope)
             stack.extend(reversed(current.named_children))
@@ -978,10 +979,10 @@ class _Taint:
             entry = self.entry.get(current)
             if entry is not None:
                 return entry
-            callback = self.flow._callbacks.get(current)
+            callback = self.flow.callbacks.get(current)
             if callback is None:
                 return None
-            current = self.flow._scope_of(callback[0])
+            current = self.flow.scope_of(callback[0])
 
 
 # ----- syntax helpers ------------------------------------------------------
