@@ -176,7 +176,7 @@ def _identity_change_finding(parsed: ParsedSource, flow: ScriptFlow, change: Ide
     read_at = parsed.location(origin.node)
     tables = sorted({form.table for form in usage.forms if form.table})
     on = f" on the {', '.join(tables)} form" if tables else ""
-    related = [Related(f"the user's {origin.what} are read here", read_at)]
+    related = [Related(_read_here(origin.what), read_at)]
     if change.via is not None:
         related.append(Related("the decision is made here", parsed.location(change.via)))
     related.extend(_form_relations(usage.forms, parsed))
@@ -200,6 +200,11 @@ def _verb(parsed: ParsedSource, change: IdentityChange) -> str:
     first = args.named_children[0] if args is not None and args.named_children else None
     literal = parsed.text(first) if first is not None else ""
     return shows if literal == "true" else hides if literal == "false" else either
+
+
+def _read_here(what: str) -> str:
+    """``the user's security roles are read here`` / ``the user's user id is read here``."""
+    return f"the user's {what} {'are' if what.endswith('s') else 'is'} read here"
 
 
 def _form_relations(forms: Iterable[Form], parsed: ParsedSource) -> list[Related]:
@@ -228,7 +233,7 @@ def _ribbon_rule_finding(
         component=parsed.component,
         evidence=f"{function.name}|ribbon:{rule.rule_id}",
         related=(
-            Related(f"the user's {origin.what} are read here", read_at),
+            Related(_read_here(origin.what), read_at),
             Related(f"the {rule.kind} rule calls {function.name}", check.location),
         ),
     )
