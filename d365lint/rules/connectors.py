@@ -20,6 +20,7 @@ from typing import Any
 
 from d365lint.model import CustomConnector, Location, RawFile, Solution
 from d365lint.parsing.text import DecodeError, decode_text
+from d365lint.rules._checker import checker_rule
 from d365lint.rules.base import Finding, Precision, Rule, RuleContext, Severity, Target
 
 CERTIFICATION = "https://learn.microsoft.com/connectors/custom-connectors/certification-submission"
@@ -440,31 +441,14 @@ def check_identity_provider(connector: CustomConnector, context: RuleContext) ->
 # The rules
 
 
-def _help(rule_id: str, what: str, why: str, fix: str, bad: str, good: str, link: str, lang: str = "json") -> str:
-    return (
-        f"## What it finds\n{what}\n\n## Why it matters\n{why}\n\nMicrosoft's solution checker reports this as "
-        f"`{rule_id}` (see [the checker's rules]({CHECKER_RULES}) and [the connector guidance]({link})).\n\n"
-        f"## How to fix\n{fix}\n\n## Example\nBad:\n```{lang}\n{bad}\n```\nGood:\n```{lang}\n{good}\n```\n"
-    )
-
-
 def _rule(rule_id: str, name: str, summary: str, severity: Severity,
-          check: Callable[[CustomConnector, RuleContext], Iterator[Finding]], *, what: str, why: str, fix: str,
-          bad: str, good: str, link: str = CERTIFICATION, lang: str = "json", precision: Precision = Precision.HIGH,
-          options: Mapping[str, Any] | None = None) -> Rule:
-    return Rule(
-        id=rule_id,
-        name=name,
-        summary=summary,
-        help=_help(rule_id, what, why, fix, bad, good, link, lang),
-        severity=severity,
-        target=Target.SOLUTION,
-        check=_each_connector(check),
-        tags=("solution-checker", "connector"),
-        precision=precision,
-        references=(link, CHECKER_RULES),
-        options=options or {},
-    )
+          check: Callable[[CustomConnector, RuleContext], Iterator[Finding]], *, link: str = CERTIFICATION,
+          lang: str = "json", **details: Any) -> Rule:
+    """A rule run on each custom connector of a solution."""
+    origin = (f"Microsoft's solution checker reports this as `{rule_id}` (see [the checker's rules]({CHECKER_RULES}) "
+              f"and [the connector guidance]({link})).")
+    return checker_rule(rule_id, name, summary, severity, _each_connector(check), target=Target.SOLUTION, lang=lang,
+                        link=link, origin=origin, tags=("connector",), references=(CHECKER_RULES,), **details)
 
 
 _XML_COLOR = "<Connector>\n  <name>fabrikam_erp</name>\n  <iconbrandcolor>{color}</iconbrandcolor>\n</Connector>"

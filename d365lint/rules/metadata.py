@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from d365lint.model import EventHandler, Form, PluginStep, Solution, WebResourceType
 from d365lint.parsing.js_helpers import script_index, string_value
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.rules._checker import checker_rule
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
 
 PRACTICES = "https://learn.microsoft.com/power-apps/developer/data-platform/best-practices/business-logic/"
-CHECKER_TABLE = (
-    "https://learn.microsoft.com/power-apps/maker/data-platform/use-powerapps-checker"
-    "#best-practice-rules-used-by-solution-checker"
-)
 MISSING_DEPENDENCY = "https://learn.microsoft.com/troubleshoot/power-platform/power-apps/solutions/missing-dependency-on-solution-import"
 
 SolutionCheck = Callable[[Solution, RuleContext], Iterator[Finding]]
@@ -305,28 +303,9 @@ def check_invalid_form_handler(solution: Solution, context: RuleContext) -> Iter
 # The rules
 
 
-def _help(rule_id: str, what: str, why: str, fix: str, bad: str, good: str, link: str) -> str:
-    return (
-        f"## What it finds\n{what}\n\n## Why it matters\n{why}\n\nMicrosoft's solution checker reports this as "
-        f"[`{rule_id}`]({link}).\n\n## How to fix\n{fix}\n\n## Example\nBad:\n```xml\n{bad}\n```\nGood:\n```xml\n{good}\n```\n"
-    )
-
-
-def _rule(rule_id: str, name: str, summary: str, severity: Severity, check: SolutionCheck, *, what: str, why: str,
-          fix: str, bad: str, good: str, link: str, tags: tuple[str, ...] = (),
-          precision: Precision = Precision.VERY_HIGH) -> Rule:
-    return Rule(
-        id=rule_id,
-        name=name,
-        summary=summary,
-        help=_help(rule_id, what, why, fix, bad, good, link),
-        severity=severity,
-        target=Target.SOLUTION,
-        check=check,
-        tags=("solution-checker", *tags),
-        precision=precision,
-        references=(link, CHECKER_TABLE),
-    )
+def _rule(rule_id: str, name: str, summary: str, severity: Severity, check: SolutionCheck, **details: Any) -> Rule:
+    details.setdefault("precision", Precision.VERY_HIGH)
+    return checker_rule(rule_id, name, summary, severity, check, target=Target.SOLUTION, lang="xml", **details)
 
 
 _STEP = '<SdkMessageProcessingStep Name="Contoso.InvoicePlugin: {message} of {entity}">\n  <SdkMessageId>{id}</SdkMessageId>\n  {extra}\n</SdkMessageProcessingStep>'

@@ -18,19 +18,17 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import tree_sitter
 
 from d365lint.detectors.sources import is_server_code, is_test_path, uses_sdk
 from d365lint.parsing.assembly import Assembly, MemberRef
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.rules._checker import checker_rule, reported_as
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
 
 BEST_PRACTICES = "https://learn.microsoft.com/power-apps/developer/data-platform/best-practices/"
-CHECKER_TABLE = (
-    "https://learn.microsoft.com/power-apps/maker/data-platform/use-powerapps-checker"
-    "#best-practice-rules-used-by-solution-checker"
-)
 
 Unit = ParsedSource | Assembly
 
@@ -585,32 +583,17 @@ def _check_stateful(unit: Unit, context: RuleContext) -> Iterator[Finding]:
 # The rules
 
 
-def _help(rule_id: str, what: str, why: str, fix: str, bad: str, good: str, link: str, checker: bool = True) -> str:
-    origin = (f"Microsoft's solution checker reports this as [`{rule_id}`]({link}) (it reads compiled IL; d365lint "
-              "reads the C# source, or the member references of a DLL when no source is at hand)." if checker
-              else f"See Microsoft's guidance: {link}.")
-    return (
-        f"## What it finds\n{what}\n\n## Why it matters\n{why}\n\n{origin}\n\n## How to fix\n{fix}\n\n"
-        f"## Example\nBad:\n```csharp\n{bad}\n```\nGood:\n```csharp\n{good}\n```\n"
-    )
+_FROM_SOURCE = ("It reads compiled IL; d365lint reads the C# source, or the member references of a DLL when no source "
+                "is at hand.")
 
 
 def _rule(rule_id: str, name: str, summary: str, severity: Severity, check: Callable[[Unit, RuleContext], Iterator[Finding]],
-          *, what: str, why: str, fix: str, bad: str, good: str, link: str, checker: bool = True,
-          assembly: bool = True, precision: Precision = Precision.HIGH, tags: tuple[str, ...] = ()) -> Rule:
-    return Rule(
-        id=rule_id,
-        name=name,
-        summary=summary,
-        help=_help(rule_id, what, why, fix, bad, good, link, checker),
-        severity=severity,
-        target=Target.CSHARP,
-        also=(Target.ASSEMBLY,) if assembly else (),
-        check=check,
-        tags=("plug-in", *(("solution-checker",) if checker else ()), *tags),
-        precision=precision,
-        references=(link, CHECKER_TABLE) if checker else (link,),
-    )
+          *, link: str, checker: bool = True, assembly: bool = True, **details: Any) -> Rule:
+    """A plug-in rule over C# sources and, unless told, compiled assemblies."""
+    origin = f"{reported_as(rule_id, link)} {_FROM_SOURCE}" if checker else f"See Microsoft's guidance: {link}."
+    tags = ("plug-in", *details.pop("tags", ()))
+    return checker_rule(rule_id, name, summary, severity, check, target=Target.CSHARP, lang="csharp", link=link,
+                        origin=origin, checker=checker, also=(Target.ASSEMBLY,) if assembly else (), tags=tags, **details)
 
 
 _SCOPE = ("Only code that runs in Dataverse is checked: C# files that name the plug-in or workflow contracts "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import tree_sitter
 
@@ -35,13 +36,10 @@ from d365lint.parsing.js_helpers import (
     without_calls,
 )
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.rules._checker import checker_rule
 from d365lint.rules.base import Finding, Precision, Rule, RuleContext, Severity, Target
 
 CHECKER = "https://learn.microsoft.com/power-apps/maker/data-platform/powerapps-checker/rules/web/"
-CHECKER_TABLE = (
-    "https://learn.microsoft.com/power-apps/maker/data-platform/use-powerapps-checker"
-    "#best-practice-rules-used-by-solution-checker"
-)
 SDL = "https://github.com/microsoft/eslint-plugin-sdl/blob/main/docs/rules/"
 CLIENT_API_DEPRECATIONS = "https://learn.microsoft.com/power-platform/important-changes-coming#some-client-apis-are-deprecated"
 
@@ -179,47 +177,11 @@ def _is_stringish(node: tree_sitter.Node, parsed: ParsedSource) -> bool:
     return False
 
 
-def _help(rule_id: str, what: str, why: str, fix: str, bad: str, good: str, link: str, lang: str = "js") -> str:
-    return (
-        f"## What it finds\n{what}\n\n"
-        f"## Why it matters\n{why}\n\nMicrosoft's solution checker reports this as "
-        f"[`{rule_id}`]({link}).\n\n"
-        f"## How to fix\n{fix}\n\n"
-        f"## Example\nBad:\n```{lang}\n{bad}\n```\nGood:\n```{lang}\n{good}\n```\n"
-    )
-
-
-def _rule(
-    rule_id: str,
-    name: str,
-    summary: str,
-    severity: Severity,
-    check: Check,
-    *,
-    what: str,
-    why: str,
-    fix: str,
-    bad: str,
-    good: str,
-    link: str,
-    tags: tuple[str, ...] = (),
-    security_severity: float | None = None,
-    precision: Precision = Precision.HIGH,
-    references: tuple[str, ...] = (),
-) -> Rule:
-    return Rule(
-        id=rule_id,
-        name=name,
-        summary=summary,
-        help=_help(rule_id, what, why, fix, bad, good, link),
-        severity=severity,
-        target=Target.SCRIPT,
-        check=_app_scripts_only(check),
-        tags=("solution-checker", "web-resource", *tags),
-        precision=precision,
-        security_severity=security_severity,
-        references=(link, CHECKER_TABLE, *references),
-    )
+def _rule(rule_id: str, name: str, summary: str, severity: Severity, check: Check, **details: Any) -> Rule:
+    """A web-resource rule: scripts of the app only, tagged as such."""
+    tags = ("web-resource", *details.pop("tags", ()))
+    return checker_rule(rule_id, name, summary, severity, _app_scripts_only(check), target=Target.SCRIPT, lang="js",
+                        tags=tags, **details)
 
 
 # ---------------------------------------------------------------------------
