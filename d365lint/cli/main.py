@@ -164,11 +164,12 @@ def check(
     for extra_format, extra_path in (("sarif", output_sarif), ("json", output_json)):
         if extra_path:
             _write(extra_path, render_report(report, extra_format, colour=False, **options))
-    rendered = render_report(report, output_format, colour=output is None and _colour(color), **options)
+    colour = output is None and _colour(color)
+    rendered = render_report(report, output_format, colour=colour, **options)
     if output:
         _write(output, rendered)
     else:
-        click.echo(rendered, nl=False)
+        click.echo(rendered, nl=False, color=colour)  # click would strip the colours asked for off a pipe
     sys.exit(exit_code(report, fail_on or config.fail_on))
 
 

@@ -64,7 +64,7 @@ def from_result(result: Result) -> Annotation:
     """A result's annotation, with secrets masked as in every other report."""
     finding = result.finding
     location = finding.location
-    line, column, message = place(location, mask(finding.message, finding.secrets))
+    line, column, message = place(location, mask(finding.message, finding.secrets) + _state(result))
     same_line = location.end_line == location.line and not location.member
     return Annotation(
         level=result.level.label,
@@ -75,6 +75,14 @@ def from_result(result: Result) -> Annotation:
         message=message,
         end_column=location.end_column if same_line else None,
     )
+
+
+def _state(result: Result) -> str:
+    """Why a result shown on request does not count (``--include-suppressed``)."""
+    if result.suppression is not None:
+        reason = result.suppression.justification
+        return f" [suppressed{': ' + reason if reason else ''}]"
+    return " [baseline]" if result.baseline_state == "unchanged" else ""
 
 
 def from_diagnostic(diagnostic: Diagnostic) -> Annotation:
