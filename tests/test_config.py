@@ -15,9 +15,10 @@ from d365lint.config import ConfigError, Config, effective_options, find_config,
 from d365lint.engine.run import analyse
 from d365lint.loading.discover import load
 from d365lint.model import Solution
-from d365lint.rules.base import Finding, Rule, RuleContext, Severity, Target
+from d365lint.rules.base import Finding, Rule, RuleContext, Target
 from d365lint.rules.registry import validate
 from tests.conftest import FIXTURES
+from tests.support.rules import rule_for_test as make_rule
 
 UNSAFE = FIXTURES / "solutions" / "contoso-unsafe"
 
@@ -114,23 +115,15 @@ def _options_seen(solution: Solution, context: RuleContext):
     yield Finding(repr(sorted(context.options.items())), solution.location, f"solution:{solution.unique_name}", "options")
 
 
-def _options_rule(**options) -> Rule:
-    return Rule(
-        id="test-options",
-        name="TestOptions",
-        summary="Reports the options it was given.",
-        help="## What it finds\nNothing real: it reports the options the engine passed, for the configuration tests.",
-        severity=Severity.NOTE,
-        target=Target.SOLUTION,
-        check=_options_seen,
-        options=options or {"limit": 3, "enabled": True, "ratio": 0.5, "label": "a", "names": ("x",)},
-    )
+def _options_rule(rule_id: str = "test-options", **options) -> Rule:
+    defaults = {"limit": 3, "enabled": True, "ratio": 0.5, "label": "a", "names": ("x",)}
+    return make_rule(rule_id, Target.SOLUTION, _options_seen, options or defaults)
 
 
 def test_shared_lists_reach_every_rule_that_uses_them(ruleset, tmp_path):
     sensitive = _options_rule(**{"sensitive-columns": ("ssn",), "min": 1})
-    tables = Rule(**{**_rule_fields(sensitive), "id": "test-tables", "options": {"transactional-tables": ("invoice",)}})
-    keywords = Rule(**{**_rule_fields(sensitive), "id": "test-keywords", "options": {"extra-keywords": ()}})
+    tables = _options_rule("test-tables", **{"transactional-tables": ("invoice",)})
+    keywords = _options_rule("test-keywords", **{"extra-keywords": ()})
     rules = validate([*ruleset.rules, sensitive, tables, keywords])
     config = load_config(
         _write(
@@ -160,10 +153,6 @@ def test_shared_lists_reach_every_rule_that_uses_them(ruleset, tmp_path):
     settings = run_settings(config, rules)
     report = analyse(load([str(UNSAFE)]), [sensitive], settings)
     assert report.results[0].finding.message == repr([("min", 1), ("sensitive-columns", ("ssn", "riskscore"))])
-
-
-def _rule_fields(rule: Rule) -> dict:
-    return {name: getattr(rule, name) for name in rule.__dataclass_fields__}
 
 
 def test_extra_credential_keywords_find_secrets_under_custom_keys(tmp_path, capsys, monkeypatch):

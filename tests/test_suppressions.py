@@ -21,8 +21,9 @@ from d365lint.engine.suppressions import (
 from d365lint.loading.discover import load
 from d365lint.model import Location, Solution
 from d365lint.parsing.python import PythonModule
-from d365lint.rules.base import Finding, Rule, RuleContext, Severity, Target
+from d365lint.rules.base import Finding, RuleContext, Severity, Target
 from tests.conftest import FIXTURES, ROOT, run_analysis
+from tests.support.rules import rule_for_test as make_rule
 
 BASE = Location("f")
 UNSAFE = FIXTURES / "solutions" / "contoso-unsafe"
@@ -199,15 +200,7 @@ def _eval_calls(module: PythonModule, context: RuleContext):
             yield Finding("eval() runs text as code.", module.location(node), module.component, "eval")
 
 
-PYTHON_EVAL = Rule(
-    id="test-python-eval",
-    name="PythonEval",
-    summary="Python code calls eval().",
-    help="## What it finds\nCalls of eval() in Python integration scripts, for the suppression tests.",
-    severity=Severity.WARNING,
-    target=Target.PYTHON,
-    check=_eval_calls,
-)
+PYTHON_EVAL = make_rule("test-python-eval", Target.PYTHON, _eval_calls)
 
 
 def test_python_suppressions_trailing_and_standalone(tmp_path, ruleset, monkeypatch):
@@ -237,15 +230,7 @@ def _finding_in_yaml(solution: Solution, context: RuleContext):
     yield Finding("anonymous access", Location(site.as_posix(), 2, 1), "site:contoso", "anonymous")
 
 
-YAML_RULE = Rule(
-    id="test-yaml-site",
-    name="YamlSite",
-    summary="A finding in a YAML site file.",
-    help="## What it finds\nA fixed line of a YAML file, for the YAML suppression test of the engine.",
-    severity=Severity.WARNING,
-    target=Target.SOLUTION,
-    check=_finding_in_yaml,
-)
+YAML_RULE = make_rule("test-yaml-site", Target.SOLUTION, _finding_in_yaml)
 
 
 def test_yaml_suppressions_apply_to_findings_in_yaml_files(tmp_path, ruleset, monkeypatch):
