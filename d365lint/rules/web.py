@@ -960,6 +960,8 @@ def _unsupported_syntax(parsed: ParsedSource, node: tree_sitter.Node) -> str | N
     if kind == "call_expression":
         function = node.child_by_field_name("function")
         return "dynamic import() (ES2020)" if function is not None and function.type == "import" else None
+    if kind in ("jsx_element", "jsx_self_closing_element"):
+        return "JSX markup, which a classic web resource script cannot contain"
     if kind in ("import_statement", "export_statement"):
         return "ES module syntax (import/export), which a classic web resource script cannot contain"
     if kind == "regex":
@@ -979,7 +981,23 @@ _SYNTAX_GATES: tuple[tuple[str, re.Pattern[str] | None], ...] = (
     ("number", re.compile(r"[0-9]_[0-9]|\b[0-9][0-9a-fA-FxXoObB]*n\b")),
     ("call_expression", re.compile(r"\bimport\s*\(")),
     ("import_statement", None), ("export_statement", None),
+    ("jsx_element", None), ("jsx_self_closing_element", None),
 )
+
+
+_LIQUID = re.compile(r"\{\{|\{%")
+
+
+def _first_syntax_error(parsed: ParsedSource) -> tree_sitter.Node | None:
+    """The first node tree-sitter could not parse (an ERROR or a token it had to assume), if any."""
+    node = parsed.tree.root_node
+    while node.has_error:
+        if node.type == "ERROR" or node.is_missing:
+            return node
+        node = next((child for child in node.children if child.has_error or child.is_missing), None)
+        if node is None:
+            return None
+    return None
 
 
 def check_unsupported_syntax(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
@@ -1000,10 +1018,17 @@ def check_unsupported_syntax(parsed: ParsedSource, context: RuleContext) -> Iter
         key=lambda node: node.start_byte,
     ) if _NEW_GLOBAL_WORDS.search(parsed.source.text) else []
     candidates = [(node, what) for node, what in found[:1]]
+    # Liquid templates (Power Pages) are filled in on the server, so their scripts only parse once rendered.
+    if not _LIQUID.search(parsed.source.text) and (error := _first_syntax_error(parsed)) is not None:
+        candidates.append((error, "a syntax error"))
     candidates += [(node, f"the global {parsed.text(node)} ({_NEW_GLOBALS[parsed.text(node)]})") for node in globals_used[:1]]
     if candidates:
         node, what = min(candidates, key=lambda pair: pair[0].start_byte)
-        reason = "" if what.startswith("ES module") else ", newer than the ES2018 syntax and ES2015 globals the solution checker accepts"
+        if what == "a syntax error":
+            yield _finding(parsed, node, "This script has a syntax error here that neither the solution checker nor a "
+                           "browser can parse: fix it before adding the script to the solution.", what)
+            return
+        reason = "" if what.startswith(("ES module", "JSX")) else ", newer than the ES2018 syntax and ES2015 globals the solution checker accepts"
         yield _finding(parsed, node, f"This script uses {what}{reason}: transpile or bundle it (TypeScript, Babel, webpack "
                        "with an ES2017 target and no modules) before adding it to the solution.", what)
 
@@ -1551,9 +1576,9 @@ RULES = (
         Severity.ERROR, check_unsupported_syntax, tags=("supportability",),
         what="Once per script: the first construct newer than ES2018 (optional chaining, `??`, logical assignment, "
         "numeric separators, BigInt, class fields, private members, static blocks, `catch` without a binding, "
-        "`import.meta`, dynamic `import()`), ES module syntax (`import`/`export`, which classic scripts cannot "
-        "contain), or a global newer than ES2015 (`globalThis`, `BigInt`, `WeakRef`, …). TypeScript sources are not "
-        "reported: the compiler's target decides what ships.",
+        "`import.meta`, dynamic `import()`), ES module syntax (`import`/`export`) or JSX markup, which classic "
+        "scripts cannot contain, a syntax error, or a global newer than ES2015 (`globalThis`, `BigInt`, `WeakRef`, "
+        "…). TypeScript sources are not reported: the compiler's target decides what ships.",
         why="The solution checker parses web resources as ES2018 with ES2015 globals and reports anything newer; "
         "older clients embedded in Outlook or mobile apps cannot run it either.",
         fix="Compile the script (TypeScript, Babel) to an ES2017 target before adding it to the solution.",
