@@ -490,6 +490,120 @@ class RawFile:
     location: Location
 
 
+# Table permission scopes (``adx_scope`` / ``scope``), from the Table Permission
+# (mspp_entitypermission) reference: https://learn.microsoft.com/power-apps/developer/
+# data-platform/reference/entities/mspp_entitypermission#BKMK_mspp_scope
+PERMISSION_SCOPE_NAMES = {
+    "756150000": "Global",
+    "756150001": "Contact",
+    "756150002": "Account",
+    "756150003": "Parent",
+    "756150004": "Self",
+}
+PERMISSION_SCOPE_GLOBAL = "756150000"
+PERMISSION_SCOPE_PARENT = "756150003"
+# The privileges of a table permission, as its boolean fields name them.
+PERMISSION_PRIVILEGES = ("read", "write", "create", "delete", "append", "appendto")
+
+
+@dataclass(frozen=True, slots=True)
+class WebRole:
+    """A Power Pages web role.
+
+    ``anonymous`` is ``adx_anonymoususersrole``: every visitor who has not
+    signed in holds the role. ``authenticated`` is ``adx_authenticatedusersrole``:
+    every signed-in visitor holds it.
+    """
+
+    role_id: str
+    name: str
+    anonymous: bool
+    authenticated: bool
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class TablePermission:
+    """A Power Pages table permission (``adx_entitypermission``).
+
+    ``scope`` is the scope code (see ``PERMISSION_SCOPE_NAMES``); ``privileges``
+    the granted ones of ``PERMISSION_PRIVILEGES``; ``web_roles`` the ids of
+    the roles it is assigned to (``adx_entitypermission_webrole``), lower case.
+    A Parent-scope permission reaches records through ``parent_id``'s permission
+    and inherits its roles. ``location`` is where the permission's record starts.
+    """
+
+    permission_id: str
+    name: str
+    table: str
+    scope: str
+    privileges: tuple[str, ...]
+    web_roles: tuple[str, ...]
+    parent_id: str
+    active: bool
+    location: Location
+    scope_location: Location | None = None
+
+    @property
+    def scope_name(self) -> str:
+        return PERMISSION_SCOPE_NAMES.get(self.scope, self.scope or "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSetting:
+    """A site setting; ``value`` is None when the record has no value.
+
+    ``profile`` names the deployment profile (``deployment-profiles/<profile>.deployment.yml``)
+    that sets the value on upload; it is empty for the site's own settings.
+    """
+
+    name: str
+    value: TextValue | None
+    location: Location
+    profile: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContent:
+    """Text of a site that visitors' browsers or the Liquid engine receive.
+
+    ``kind`` says what it is (``content snippet``, ``web template``,
+    ``web page script``…); ``name`` is the record's name.
+    """
+
+    kind: str
+    name: str
+    text: TextValue
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSite:
+    """A Power Pages site's configuration, whatever form it was loaded from.
+
+    ``data_model`` is ``standard`` (``adx_`` tables) or ``enhanced``
+    (``powerpagecomponent``); ``source`` is ``download`` (``pac pages download``),
+    ``code-site`` (a code site's ``.powerpages-site`` folder) or ``solution``
+    (site components carried in a solution). ``tables`` holds the definitions
+    of the workspace's tables, attached when rules run, so that rules can tell
+    which of the site's tables hold sensitive columns.
+    """
+
+    name: str
+    site_id: str
+    data_model: str
+    source: str
+    location: Location
+    web_roles: tuple[WebRole, ...] = ()
+    table_permissions: tuple[TablePermission, ...] = ()
+    settings: tuple[SiteSetting, ...] = ()
+    contents: tuple[SiteContent, ...] = ()
+    tables: tuple[Table, ...] = ()
+
+    def table(self, logical_name: str) -> Table | None:
+        wanted = logical_name.lower()
+        return next((t for t in self.tables if t.logical_name == wanted), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem of the tool with an input: it could not be fully analysed."""
@@ -510,3 +624,5 @@ class Workspace:
     focus: frozenset[str] | None = None
     """When set, only results in these display paths are reported: pre-commit
     passes single files, and their solution is loaded whole for context."""
+    sites: tuple[PortalSite, ...] = ()
+    """Power Pages sites: downloaded site folders and site components of solutions."""

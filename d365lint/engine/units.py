@@ -7,9 +7,9 @@ cannot be parsed becomes a diagnostic and the run goes on.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from d365lint.model import Diagnostic, Language, RawFile, SourceFile, Workspace
+from d365lint.model import Diagnostic, Language, PortalSite, RawFile, SourceFile, Workspace
 from d365lint.parsing.assembly import Assembly, AssemblyError, read_assembly
 from d365lint.parsing.html import script_blocks
 from d365lint.parsing.python import PythonModule, PythonSyntaxError, parse_python
@@ -44,6 +44,17 @@ def assemblies(workspace: Workspace) -> Iterator[RawFile]:
     yield from workspace.raw_files
 
 
+def sites(workspace: Workspace) -> Iterator[PortalSite]:
+    """Power Pages sites, each with the workspace's table definitions attached.
+
+    A site's table permissions name tables that the solutions of the same
+    run define; rules read their columns to tell how sensitive a table is.
+    """
+    tables = tuple(table for solution in workspace.solutions for table in solution.tables)
+    for site in workspace.sites:
+        yield replace(site, tables=tables)
+
+
 @dataclass
 class UnitSource:
     """Produces the units of each target for one workspace, with parse problems."""
@@ -65,6 +76,7 @@ class UnitSource:
             ],
             Target.ASSEMBLY: lambda: [u for raw in assemblies(self.workspace) if (u := self._assembly(raw))],
             Target.RAW_FILE: lambda: [raw for solution in self.workspace.solutions for raw in solution.raw_files],
+            Target.SITE: lambda: list(sites(self.workspace)),
         }[target]
         return producer()
 

@@ -45,7 +45,8 @@ class Target(enum.Enum):
 
     ``SOLUTION`` rules get a :class:`d365lint.model.Solution`; the source
     targets get a parsed source of that language (see ``d365lint.parsing``);
-    ``ASSEMBLY`` gets a :class:`d365lint.parsing.assembly.Assembly`.
+    ``ASSEMBLY`` gets a :class:`d365lint.parsing.assembly.Assembly`;
+    ``SITE`` gets a :class:`d365lint.model.PortalSite` (a Power Pages site).
     """
 
     SOLUTION = "solution"
@@ -55,6 +56,7 @@ class Target(enum.Enum):
     PYTHON = "python"
     ASSEMBLY = "assembly"
     RAW_FILE = "raw-file"
+    SITE = "site"
 
 
 class Precision(enum.Enum):
