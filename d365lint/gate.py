@@ -107,15 +107,21 @@ def _json(data: bytes, name: str) -> Any:
         raise GateError(f"{name}: not a SARIF file (invalid JSON: {error})") from error
 
 
-def results_of(document: Any, name: str) -> Iterator[GateResult]:
-    """Every result of a SARIF log."""
+def _runs(document: Any, name: str) -> list[Mapping[str, Any]]:
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
         raise GateError(f"{name}: not a SARIF log (no 'runs' list)")
-    for run in document["runs"]:
-        if not isinstance(run, dict):
-            continue
+    return [run for run in document["runs"] if isinstance(run, dict)]
+
+
+def _tool(run: Mapping[str, Any]) -> str:
+    return str(_dict(_dict(run.get("tool")).get("driver")).get("name") or "unknown tool")
+
+
+def results_of(document: Any, name: str) -> Iterator[GateResult]:
+    """Every result of a SARIF log."""
+    for run in _runs(document, name):
         driver = _dict(_dict(run.get("tool")).get("driver"))
-        tool = str(driver.get("name") or "unknown tool")
+        tool = _tool(run)
         rules = [_dict(rule) for rule in driver.get("rules") or [] if isinstance(rule, dict)]
         by_id = {str(rule.get("id")): rule for rule in rules}
         for result in run.get("results") or []:
@@ -180,16 +186,18 @@ def _foreign_fingerprint(tool: str, rule_id: str, location: Location, message: s
 def gate(paths: Sequence[Path], baseline: Baseline | None = None) -> GateReport:
     """Read every log; with a baseline, mark each open result new or unchanged."""
     results: list[GateResult] = []
+    tools: list[str] = []
     logs = 0
     for path in paths:
         for name, document in read_logs(path):
             logs += 1
+            tools.extend(_tool(run) for run in _runs(document, name))
             results.extend(results_of(document, name))
     if baseline is not None:
         open_results = [r for r in results if r.counts]
         marked = dict(zip(map(id, open_results), states([r.fingerprint for r in open_results], baseline)))
         results = [dataclasses.replace(r, baseline_state=marked[id(r)]) if id(r) in marked else r for r in results]
-    return GateReport(tuple(results), logs, tuple(dict.fromkeys(r.tool for r in results)))
+    return GateReport(tuple(results), logs, tuple(dict.fromkeys(tools)))
 
 
 def baseline_entries(report: GateReport) -> list[BaselineEntry]:

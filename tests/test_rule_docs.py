@@ -52,7 +52,8 @@ def test_generation_writes_updates_and_removes_pages(tmp_path, ruleset, capsys, 
     assert "regenerate them with: d365lint docs" in capsys.readouterr().err
     assert main(["docs"]) == 0
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert readme.startswith("# Project\n\nIntro.\n\n## Rules\n\n" + rule_docs.README_START)
+    assert readme.startswith("# Project\n\nIntro.\n\n## Rules\n\n")
+    assert readme.index(rule_docs.README_START) < readme.index("| [`sec-hardcoded-credential`](docs/rules/sec-hardcoded-credential.md) |")
     assert readme.count(rule_docs.README_START) == 1
     assert main(["docs", "--check"]) == 0
     page = tmp_path / "docs" / "rules" / "sec-hardcoded-credential.md"

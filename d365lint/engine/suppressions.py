@@ -317,6 +317,7 @@ def apply(
     directives = [
         directive
         for (path, member), (text, syntax) in files.items()
+        if "d365lint" in text
         for directive in parse_directives(text, syntax, Location(_display(path), member=member))
     ]
     by_line: dict[tuple[str, str | None, int], list[Directive]] = {}

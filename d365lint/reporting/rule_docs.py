@@ -144,7 +144,8 @@ def readme_with_table(text: str, table: str) -> str:
     start, end = text.find(README_START), text.find(README_END)
     if start != -1 and end > start:
         return text[:start] + block + text[end + len(README_END) :]
-    return text.rstrip("\n") + f"\n\n## Rules\n\n{block}\n"
+    intro = "Generated from each rule's metadata by `d365lint docs`; each id links to the rule's page."
+    return text.rstrip("\n") + f"\n\n## Rules\n\n{intro}\n\n{block}\n"
 
 
 def planned(rules: Sequence[Rule], output: Path, readme: Path | None) -> dict[Path, str]:
