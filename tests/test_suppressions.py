@@ -19,7 +19,7 @@ from d365lint.engine.suppressions import (
     parse_directives,
 )
 from d365lint.loading.discover import load
-from d365lint.model import Location, Solution
+from d365lint.model import Location, PortalSite, Solution, Workspace
 from d365lint.parsing.python import PythonModule
 from d365lint.rules.base import Finding, RuleContext, Severity, Target
 from tests.conftest import FIXTURES, ROOT, run_analysis
@@ -243,6 +243,30 @@ def test_yaml_suppressions_apply_to_findings_in_yaml_files(tmp_path, ruleset, mo
     report = analyse(load([str(solution)], cwd=tmp_path), [YAML_RULE])
     [result] = report.results
     assert (result.suppression.kind, result.suppression.justification) == ("inSource", "public price list")
+
+
+def _anonymous_permission(site: PortalSite, context: RuleContext):
+    yield Finding("anonymous", Location(f"{Path(site.location.path).parent}/table-permissions/invoices.yml", 2), "site:p", "x")
+
+
+SITE_RULE = make_rule("test-site-permission", Target.SITE, _anonymous_permission)
+
+
+def test_site_yaml_directives_are_read_even_in_files_without_findings(tmp_path, ruleset, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "site" / "table-permissions").mkdir(parents=True)
+    (tmp_path / "site" / "website.yml").write_text("adx_name: Contoso\n", encoding="utf-8")
+    (tmp_path / "site" / "table-permissions" / "invoices.yml").write_text(
+        "# d365lint-disable-next-line test-site-permission -- public price list\nadx_scope: 756150000\n", encoding="utf-8"
+    )
+    (tmp_path / "site" / "web-roles.yml").write_text(
+        "# d365lint-disable-next-line test-site-permission -- stale\nadx_name: Anonymous Users\n", encoding="utf-8"
+    )
+    site = PortalSite("Contoso", "1", "standard", "download", Location("site/website.yml"))
+    report = analyse(Workspace(sites=(site,)), [SITE_RULE, ruleset.get("unused-suppression")])
+    by_rule = {r.rule.id: r for r in report.results}
+    assert by_rule["test-site-permission"].suppression.justification == "public price list"
+    assert by_rule["unused-suppression"].finding.location == Location("site/web-roles.yml", 1, 1)
 
 
 # --- reports --------------------------------------------------------------------

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from d365lint.model import Language, Location, Solution, Workspace
+from d365lint.model import Language, Location, PortalSite, Solution, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
 from d365lint.reporting.sources import file_text
 from d365lint.rules.base import Finding
@@ -248,14 +248,25 @@ def _solution_root(solution: Solution) -> Path | None:
     return manifest.parent
 
 
-def _solution_xml_files(solution: Solution) -> Iterator[tuple[FileKey, str]]:
-    """Text of the XML files of an on-disk solution that mention d365lint."""
-    root = _solution_root(solution)
+def _site_root(site: PortalSite) -> Path | None:
+    """The folder of a downloaded site or code site (None for a site inside a solution or zip)."""
+    if site.location.member is not None or site.source == "solution":
+        return None
+    path = Path(site.location.path)
+    return path if path.is_dir() else path.parent
+
+
+def _folder_files(root: Path | None, suffixes: tuple[str, ...]) -> Iterator[tuple[FileKey, str]]:
+    """Text of the files below ``root`` with one of ``suffixes`` that mention d365lint.
+
+    Files without findings are read too, so that a directive there that
+    suppresses nothing is still reported.
+    """
     if root is None or not root.is_dir():
         return
     for directory, _dirs, filenames in os.walk(root):
         for filename in sorted(filenames):
-            if not filename.lower().endswith(".xml"):
+            if not filename.lower().endswith(suffixes):
                 continue
             path = Path(directory, filename)
             try:
@@ -269,7 +280,7 @@ def _solution_xml_files(solution: Solution) -> Iterator[tuple[FileKey, str]]:
 
 
 def commented_files(workspace: Workspace, results: Iterable[Result]) -> dict[FileKey, tuple[str, Syntax]]:
-    """The files that may hold directives: every source file, on-disk solution XML, and files with results."""
+    """The files that may hold directives: source files, on-disk solution XML and site YAML, files with results."""
     found: dict[FileKey, tuple[str, Syntax]] = {}
     sources = [*workspace.files, *(source for solution in workspace.solutions for source in solution.files)]
     for source in sources:
@@ -277,8 +288,11 @@ def commented_files(workspace: Workspace, results: Iterable[Result]) -> dict[Fil
         if syntax is not None and not source.line_offset:
             found.setdefault((source.location.path, source.location.member), (source.text, syntax))
     for solution in workspace.solutions:
-        for key, text in _solution_xml_files(solution):
+        for key, text in _folder_files(_solution_root(solution), (".xml",)):
             found.setdefault(key, (text, Syntax.XML))
+    for site in workspace.sites:
+        for key, text in _folder_files(_site_root(site), (".yml", ".yaml")):
+            found.setdefault(key, (text, Syntax.HASH))
     for result in results:
         location = result.finding.location
         key = (location.path, location.member)

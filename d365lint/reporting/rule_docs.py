@@ -29,12 +29,14 @@ _SUPPRESS_FORMS = {
     Target.SCRIPT: "// d365lint-disable-next-line {id} -- reason",
     Target.CSHARP: "// d365lint-disable-next-line {id} -- reason",
     Target.PYTHON: "# d365lint: disable={id} -- reason",
+    Target.SITE: "# d365lint-disable-next-line {id} -- reason",
 }
 # What a finding's component looks like, by the rule's main target (Finding.component).
 _COMPONENT_EXAMPLES = {
     Target.SOLUTION: "table:contoso_invoice",
     Target.SCRIPT: "webresource:contoso_/scripts/invoice.js",
     Target.HTML: "webresource:contoso_/html/creditcheck.html",
+    Target.SITE: "file:site/table-permissions/Invoices.tablepermission.yml",
 }
 _FILE_COMPONENT = "file:src/Contoso.Plugins/InvoicePlugin.cs"
 
