@@ -1186,25 +1186,65 @@ def check_parent_assumption(parsed: ParsedSource, context: RuleContext) -> Itera
     ix = script_index(parsed)
     if not _PARENT_WORDS.search(parsed.source.text):
         return
-    parent_vars: dict[str, str] = {}
+    # A variable holding the parent, with the function it was declared in: unlike ESLint's plug-in, which keys
+    # them by name for the whole file, a variable counts only inside its function and until it is declared again
+    # (minified libraries reuse one-letter names everywhere).
+    parent_vars: dict[str, tuple[str, tree_sitter.Node | None]] = {}
     nodes = sorted(
         [(n, n.child_by_field_name("value")) for n in ix.of("variable_declarator")]
         + [(n, n.named_children[0] if n.named_children else None) for n in ix.of("expression_statement")],
         key=lambda pair: pair[0].start_byte,
     )
     for owner, expression in nodes:
+        name = owner.child_by_field_name("name") if owner.type == "variable_declarator" else None
+        declared = parsed.text(name) if name is not None and name.type == "identifier" else None
         if expression is None or expression.type == "string":
+            parent_vars.pop(declared or "", None)
             continue
         text = "".join(parsed.text(expression).split())
         head = text.split(".")[0]
-        term = parent_vars.get(head) or _parent_assumption(text)
+        held = parent_vars.get(head)
+        term = held[0] if held is not None and _within(expression, held[1]) else _parent_assumption(text)
+        if term == "this.parent" and _this_is_an_object(parsed, expression):
+            term = None
+        if declared is not None:
+            parent_vars.pop(declared, None)
         if term is None:
             continue
         yield _finding(parsed, expression, f"'{_evidence(parsed, expression)}' assumes that {term} is the record's form; "
                        "the parent differs between clients, dialogs and versions: pass the form context instead.")
-        name = owner.child_by_field_name("name") if owner.type == "variable_declarator" else None
-        if name is not None and name.type == "identifier":
-            parent_vars[parsed.text(name)] = term
+        if declared is not None:
+            parent_vars[declared] = (term, _enclosing_function(owner))
+
+
+def _this_is_an_object(parsed: ParsedSource, node: tree_sitter.Node) -> bool:
+    """Whether ``this`` at ``node`` is an object of the script's own rather than the window.
+
+    That is so in class members, object-literal and prototype methods, and constructors (functions that assign
+    ``this.…``); ESLint's plug-in reports ``this.parent`` everywhere, which in libraries is a tree node's parent.
+    """
+    function = node.parent
+    while function is not None and (function.type not in _FUNCTIONS or function.type == "arrow_function"):
+        if function.type in ("method_definition", "class_body"):
+            return True
+        function = function.parent
+    if function is None:
+        return False
+    holder = function.parent
+    while holder is not None and holder.type in ("parenthesized_expression", "sequence_expression"):
+        holder = holder.parent
+    if holder is not None and holder.type == "pair":
+        return True
+    if holder is not None and holder.type in ("assignment_expression", "augmented_assignment_expression"):
+        left = holder.child_by_field_name("left")
+        if left is not None and "prototype" in parsed.text(left):
+            return True
+    body = function.child_by_field_name("body")
+    return body is not None and re.search(r"\bthis\.[\w$]+\s*=[^=]", parsed.text(body)) is not None
+
+
+def _within(node: tree_sitter.Node, scope: tree_sitter.Node | None) -> bool:
+    return scope is None or scope.start_byte <= node.start_byte < scope.end_byte
 
 
 # ---------------------------------------------------------------------------
@@ -1613,7 +1653,9 @@ RULES = (
         "web-do-not-make-parent-assumption", "DoNotMakeParentAssumption", "A script assumes window.parent or window.opener is the form.",
         Severity.ERROR, check_parent_assumption, tags=("design",), precision=Precision.MEDIUM,
         what="Statements and variable initialisers that start with `parent.`, `window.parent.`, `opener.`, "
-        "`window.opener.` or `this.parent.` (except those through `Xrm`), and variables holding them.",
+        "`window.opener.` or `this.parent.` (except those through `Xrm`), and variables holding them, within the "
+        "function that declares them. `this.parent` is not reported where `this` is the script's own object: class "
+        "members, object-literal and prototype methods, constructors.",
         why="What the parent or opener window is differs between the web client, mobile apps, dialogs and versions; "
         "code relying on it breaks when the hosting changes.",
         fix="Pass the data or form context explicitly (for example through `Xrm.Navigation.navigateTo` data).",
