@@ -568,12 +568,15 @@ class SiteContent:
     """Text of a site that visitors' browsers or the Liquid engine receive.
 
     ``kind`` says what it is (``content snippet``, ``web template``,
-    ``web page script``…); ``name`` is the record's name.
+    ``web page script``…); ``name`` is the record's name. ``located`` is
+    False for text decoded from a site component's JSON: its escapes shift
+    positions, so places in it are reported at the field instead.
     """
 
     kind: str
     name: str
     text: TextValue
+    located: bool = True
 
 
 @dataclass(frozen=True, slots=True)
