@@ -50,10 +50,10 @@ from typing import Any
 
 from d365lint.detectors.sensitivity import DEFAULT_SENSITIVE_PATTERNS, DEFAULT_TRANSACTIONAL_TABLES
 from d365lint.engine.run import RunSettings
-from d365lint.engine.suppressions import ALL_RULES, ComponentSuppression, PathIgnore, Suppressions
+from d365lint.engine.suppressions import ComponentSuppression, PathIgnore, Suppressions
 from d365lint.loading.discover import display_path
 from d365lint.model import Location
-from d365lint.rules.base import Rule, Severity
+from d365lint.rules.base import ALL_RULES, Rule, Severity, matches_rule
 from d365lint.rules.registry import RuleSet
 
 CONFIG_FILE = ".d365lint.toml"
@@ -220,7 +220,7 @@ class _Reader:
 
     def rule_pattern(self, key: str, pattern: str) -> None:
         """A rule id, an id prefix that selects at least one rule, or ALL."""
-        if pattern.upper() == ALL_RULES or any(_matches(rule.id, pattern) for rule in self.ruleset.rules):
+        if any(matches_rule(rule.id, pattern) for rule in self.ruleset.rules):
             return
         raise self.fail(key, f"unknown rule or prefix {pattern!r}{_suggestion(pattern, self.ruleset.ids())}")
 
@@ -323,10 +323,6 @@ def _type_problem(default: Any, value: Any) -> str | None:
     return None
 
 
-def _matches(rule_id: str, pattern: str) -> bool:
-    return rule_id == pattern or rule_id.startswith(pattern.rstrip("-") + "-")
-
-
 def _suggestion(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -343,7 +339,7 @@ def severity_overrides(config: Config, rules: Iterable[Rule]) -> dict[str, Sever
     """Each rule's configured level: the longest matching id or prefix wins."""
     overrides = {}
     for rule in rules:
-        matching = [p for p in config.severity if p.upper() == ALL_RULES or _matches(rule.id, p)]
+        matching = [p for p in config.severity if matches_rule(rule.id, p)]
         if matching:
             best = max(matching, key=lambda p: -1 if p.upper() == ALL_RULES else len(p))
             overrides[rule.id] = config.severity[best]

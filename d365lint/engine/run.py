@@ -20,7 +20,7 @@ from d365lint.engine.suppressions import UNUSED_RULE_ID, Suppression, Suppressio
 from d365lint.engine.suppressions import apply as apply_suppressions
 from d365lint.engine.units import UnitSource
 from d365lint.model import Diagnostic, Workspace
-from d365lint.rules.base import Finding, Rule, RuleContext, Severity
+from d365lint.rules.base import Finding, Rule, RuleContext, Severity, matches_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def select_rules(rules: Iterable[Rule], select: Sequence[str] = (), ignore: Sequ
     """
 
     def matches(rule_id: str, patterns: Sequence[str]) -> bool:
-        return any(rule_id == p or rule_id.startswith(p.rstrip("-") + "-") or p.upper() == "ALL" for p in patterns)
+        return any(matches_rule(rule_id, pattern) for pattern in patterns)
 
     return tuple(
         rule for rule in rules if (not select or matches(rule.id, select)) and not matches(rule.id, ignore)

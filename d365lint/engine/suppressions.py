@@ -37,14 +37,11 @@ from typing import TYPE_CHECKING
 from d365lint.model import Language, Location, PortalSite, Solution, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
 from d365lint.reporting.sources import file_text
-from d365lint.rules.base import Finding
+from d365lint.rules.base import Finding, matches_rule
 from d365lint.rules.registry import load_rules
 
 if TYPE_CHECKING:
     from d365lint.engine.run import Result
-
-ALL_RULES = "ALL"
-
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
@@ -128,7 +125,7 @@ class PathIgnore:
     root: str
 
     def matches(self, location: Location, rule_id: str) -> bool:
-        if not any(rule_id == p or rule_id.startswith(p.rstrip("-") + "-") or p == ALL_RULES for p in self.rule_ids):
+        if not any(matches_rule(rule_id, pattern) for pattern in self.rule_ids):
             return False
         return any(_glob_match(self.pattern, candidate) for candidate in self._candidates(location))
 

@@ -19,6 +19,16 @@ from d365lint.parsing.treesitter import ParsedSource, parse_source
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 DOCS_BASE_URI = "https://github.com/d365lint/d365lint/blob/main/docs/rules/"
+ALL_RULES = "ALL"
+
+
+def matches_rule(rule_id: str, pattern: str) -> bool:
+    """Whether ``pattern`` names ``rule_id``: the id, ``ALL``, or a prefix of whole id segments.
+
+    ``web-sdl`` names ``web-sdl-no-cookies``; ``web-s`` names nothing. One
+    definition for ``--select``/``--ignore``, severity overrides and per-path ignores.
+    """
+    return pattern.upper() == ALL_RULES or rule_id == pattern or rule_id.startswith(pattern.rstrip("-") + "-")
 
 
 class Severity(enum.IntEnum):
