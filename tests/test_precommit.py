@@ -158,3 +158,29 @@ def test_a_changed_form_alone_is_checked_against_its_tables_columns(project, hoo
     reported = [line for line in exposed.stdout.splitlines() if line.startswith(form_path + ":")]
     assert reported and all("Payee Bank Account (IBAN)" in line for line in reported), exposed.stdout  # from Entity.xml
     assert "Entity.xml:" not in exposed.stdout  # results are narrowed to the staged file
+
+
+def test_the_hooks_manifest_is_valid_and_selects_solution_files():
+    from pre_commit.clientlib import load_manifest
+
+    hooks = {hook["id"]: hook for hook in load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))}
+    changed, repository = hooks["d365lint"], hooks["d365lint-repository"]
+    assert changed["language"] == repository["language"] == "python"
+    assert changed["require_serial"] and repository["require_serial"]
+    assert repository["pass_filenames"] is False and repository["always_run"]
+    selects = re.compile(changed["files"])
+    wanted = (
+        "solutions/Contoso/Entities/contoso_Invoice/FormXml/main/{4d6f8ba2}.xml",
+        "solutions/Contoso/Other/Solution.xml",
+        "solutions/Contoso/environmentvariabledefinitions/x/environmentvariablevalues.json",
+        "solutions/Contoso/WebResources/contoso_/scripts/invoice.js",
+        "src/scripts/invoice.ts",
+        "solutions/Contoso/WebResources/contoso_/html/creditcheck.HTML",
+        "plugins/Contoso.Plugins/InvoicePlugin.cs",
+        "integration/sync.py",
+        "portal/contoso/table-permissions/Invoices.tablepermission.yml",
+        "build/Contoso_1_0_0_1_managed.zip",
+        "solutions/Contoso/PluginAssemblies/ContosoPlugins/ContosoPlugins.dll",
+    )
+    assert [path for path in wanted if not selects.search(path)] == []
+    assert [path for path in ("README.md", "docs/ci.md", "logo.png", ".gitignore") if selects.search(path)] == []

@@ -19,7 +19,7 @@ def test_committed_rule_docs_match_the_rules(ruleset):
     repository root and commit docs/rules and README.md.
     """
     files = rule_docs.planned(ruleset.rules, DOCS, README)
-    problems = rule_docs.stale(files, DOCS)
+    problems = [problem.replace(f"{ROOT}/", "") for problem in rule_docs.stale(files, DOCS)]
     assert not problems, (
         f"rule docs are stale; regenerate them from the repository root with `{rule_docs.REGENERATE}` "
         "(or `.venv/bin/python -m d365lint docs`) and commit docs/rules and README.md:\n  " + "\n  ".join(problems)
