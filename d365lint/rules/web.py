@@ -660,6 +660,43 @@ def _is_unpublished_namespace(chain: Chain) -> bool:
         or root in _UNSUPPORTED_NAMESPACES
 
 
+# Const enums that XrmDefinitelyTyped declares in the Xrm namespace: TypeScript writes their values into the output.
+_XRM_CONST_ENUMS = frozenset({"FormType", "SaveMode", "StageCategory", "ProcessStatus"})
+
+
+def _names_the_global(ix: ScriptIndex, node: tree_sitter.Node, name: str) -> bool:
+    """Whether ``node`` refers to the global ``name`` rather than an object's key or property, or a local of that name.
+
+    ESLint's plug-in reports every identifier of the name; metadata objects and SDK
+    wrappers have properties such as ``IsDuplicateDetectionEnabled`` that are not the global.
+    """
+    if node.type == "identifier":
+        return _is_global(ix, name)
+    if node.type == "shorthand_property_identifier":
+        return _is_global(ix, name)
+    parent = node.parent
+    if node.type == "property_identifier" and parent is not None and parent.type == "member_expression":
+        target = parent.child_by_field_name("object")
+        chain = ix.chain(target) if target is not None else None
+        return chain is not None and len(chain) == 1 and chain[0] in WINDOW_NAMES
+    return False
+
+
+def _own_xrm_namespaces(ix: ScriptIndex) -> dict[str, set[int]]:
+    """Members the script itself assigns to ``Xrm`` (``Xrm.RESTBuilder = …``), with the assigned member expressions.
+
+    Such a namespace is reported where it is defined, not at each of its (often thousands of) uses.
+    """
+    own: dict[str, set[int]] = {}
+    for assignment in ix.of("assignment_expression"):
+        left = assignment.child_by_field_name("left")
+        chain = ix.chain(left, resolve=False) if left is not None and left.type == "member_expression" else None
+        names = strip_window(chain) if chain is not None else ()
+        if len(names) == 2 and names[0] == "Xrm" and _is_unpublished_namespace(names):
+            own.setdefault(names[1], set()).add(left.id)
+    return own
+
+
 def _unpublished_global_call(ix: ScriptIndex, call: tree_sitter.Node) -> str | None:
     """The name of a platform-internal global function ``call`` calls, if it does."""
     callee = _callee(call)
@@ -680,14 +717,25 @@ def _unpublished_global_call(ix: ScriptIndex, call: tree_sitter.Node) -> str | N
 
 def check_avoid_unpub_api(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
+    own = _own_xrm_namespaces(ix)
     for node, chains in ix.derived(_member_chains):
-        if any(_is_unpublished_namespace(chain) for chain in chains):
+        unpublished = [chain for chain in chains if _is_unpublished_namespace(chain)]
+        if not unpublished:
+            continue
+        member = strip_window(unpublished[0])[1]
+        defined = own.get(member)
+        if member in _XRM_CONST_ENUMS and _is_typescript(parsed):
+            continue
+        if defined is None:
             yield _finding(parsed, node, f"'{_evidence(parsed, node)}' is an unpublished, internal namespace that can change "
                            "or disappear with any update: use the documented Client API.")
+        elif node.id in defined:
+            yield _finding(parsed, node, f"'{_evidence(parsed, node)}' puts the script's own namespace inside Xrm, which "
+                           "belongs to the platform and may gain a member of that name: use a namespace of your own.")
     if _GLOBAL_OBJECT_WORDS.search(parsed.source.text):
         for node in ix.of(*_IDENTIFIER_TYPES):
             name = parsed.text(node)
-            if name in _UNSUPPORTED_GLOBAL_OBJECTS:
+            if name in _UNSUPPORTED_GLOBAL_OBJECTS and _names_the_global(ix, node, name):
                 yield _finding(parsed, node, f"'{name}' is an internal global of the web client, not part of the Client API.")
     reported_calls = set()
     for call in ix.calls_named(*_UNSUPPORTED_GLOBAL_CALLS):
@@ -1431,7 +1479,9 @@ RULES = (
         what="Unpublished namespaces (`Xrm.Internal` and other `Xrm.*` outside the Client API, `Mscrm`, `XUI`, "
         "`CrmEncodeDecode`, `Microsoft.Crm`), internal globals (`USER_GUID`, `crmGrid`, …), internal global functions "
         "(`openObj`, `openStdDlg`, …, unless the script defines a function of that name itself) and `ms-crm-` CSS class "
-        "names passed to calls.",
+        "names passed to calls. A namespace the script makes inside Xrm (`Xrm.Contoso = …`) is reported where it is "
+        "made, not at each use; keys and properties of the script's own objects named like an internal global are not "
+        "reported, nor XrmDefinitelyTyped's const enums (`Xrm.FormType`) in TypeScript, which the compiler inlines.",
         why="Internal members are not part of the supported Client API; Microsoft changes or removes them without notice.",
         fix="Use the documented Client API (`Xrm.Navigation`, `Xrm.Utility`, `formContext`).",
         bad='var id = Xrm.Internal.getEntityCode("account");\nopenObj(1, id);',
