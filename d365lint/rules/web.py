@@ -75,7 +75,8 @@ def _is_html_page(parsed: ParsedSource) -> bool:
 _NOT_APP_SCRIPT = re.compile(
     r"(^|/)(node_modules|__tests__|__mocks__)/"
     r"|\.(mjs|cjs)$|(^|/)[^/]*\.(config|conf|test|spec)\.[cm]?[jt]sx?$|(^|/)(gulpfile|gruntfile|webpack\.[^/]*|\.eslintrc)\.[cm]?js$"
-    r"|\.min\.js$|(^|/)(jquery|bootstrap|knockout|moment|lodash|underscore|require|json2|handlebars|angular|react|vue|d3)"
+    r"|\.min\.js$|(^|/)(jquery|bootstrap|knockout|moment|lodash|underscore|require|json2|handlebars|angular|react|vue|d3"
+    r"|ckeditor|tinymce|codemirror|select2|html2canvas|html2pdf|jspdf|pdfmake|papaparse|xlsx|crypto-js|polyfills?)"
     r"([.-][^/]*)?\.js$",
     re.I,
 )
