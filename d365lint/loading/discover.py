@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from d365lint.loading.archive import ArchiveError, ArchiveLimits, is_zip
+from d365lint.loading.sites import enclosing_site, load_site_folder, site_roots, solution_sites
 from d365lint.loading.solutions import build_exported, build_unpacked
 from d365lint.loading.trees import FolderTree, ZipTree
-from d365lint.model import Diagnostic, Language, Location, RawFile, Solution, SourceFile, Workspace
+from d365lint.model import Diagnostic, Language, Location, PortalSite, RawFile, Solution, SourceFile, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
 
 SOURCE_LANGUAGES = {
@@ -95,6 +96,7 @@ class Loader:
     files: list[SourceFile] = field(default_factory=list)
     raw_files: list[RawFile] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    sites: list[PortalSite] = field(default_factory=list)
     _seen: set[Path] = field(default_factory=set)
 
     def location(self, path: Path) -> Location:
@@ -122,6 +124,7 @@ class Loader:
         solution = build(tree, kind, self.diagnostics)
         if solution is not None:
             self.solutions.append(solution)
+            self.sites.extend(solution_sites(tree, self.diagnostics))
 
     def load_zip(self, path: Path) -> None:
         real = path.resolve()
@@ -144,6 +147,7 @@ class Loader:
         solution = build_exported(tree, "zip", self.diagnostics)
         if solution is not None:
             self.solutions.append(solution)
+            self.sites.extend(solution_sites(tree, self.diagnostics))
 
     def load_file(self, path: Path) -> None:
         """One file: a zip, a file of a solution, or a loose source file."""
@@ -157,6 +161,9 @@ class Loader:
         if suffix == ".zip" or is_zip(start):
             self.load_zip(path)
             return
+        site = enclosing_site(path)
+        if site is not None:
+            self.load_site(site)
         root = enclosing_solution(path)
         if root is not None:
             self.load_solution_folder(root, solution_root_kind(root) or "unpacked")
@@ -164,6 +171,14 @@ class Loader:
             self.load_source(path, SOURCE_LANGUAGES[suffix])
         elif suffix in ASSEMBLY_SUFFIXES:
             self.load_raw(path)
+
+    def load_site(self, root: Path) -> None:
+        """A Power Pages site folder; its scripts and pages stay loose files for the script rules."""
+        real = root.resolve()
+        if real in self._seen:
+            return
+        self._seen.add(real)
+        self.sites.append(load_site_folder(root, display_path(root, self.cwd), self.diagnostics))
 
     def load_source(self, path: Path, language: Language) -> None:
         location = self.location(path)
@@ -189,6 +204,8 @@ class Loader:
         roots = sorted({root for path in files if (root := _solution_root_of(path, folder)) is not None})
         for root in roots:
             self.load_solution_folder(root, solution_root_kind(root) or "unpacked")
+        for site in site_roots(files):
+            self.load_site(site)
         for path in files:
             if any(path.is_relative_to(root) for root in roots):
                 continue
@@ -207,6 +224,7 @@ class Loader:
             raw_files=tuple(self.raw_files),
             diagnostics=tuple(self.diagnostics),
             focus=focus,
+            sites=tuple(self.sites),
         )
 
 

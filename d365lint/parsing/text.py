@@ -95,12 +95,16 @@ class LineIndex:
         return base.at(line, column)
 
 
-def text_value_location(value: TextValue, offset: int) -> Location:
+def text_value_location(value: TextValue, offset: int, exact_start: bool = False) -> Location:
     """Where ``offset`` of a located piece of text (a step's configuration, a variable's value) lies.
 
     The text starts at its element's location; lines after the first start
-    at column 1.
+    at column 1. With ``exact_start`` the location is where the text's first
+    character is (a YAML scalar, the text after a start tag), so offsets on
+    the first line keep their column too.
     """
     line, column = LineIndex(value.text).position(offset)
     base = value.location
-    return base.at(base.line + line - 1, column if line > 1 else base.column)
+    if line == 1:
+        return base.at(base.line, base.column + column - 1 if exact_start else base.column)
+    return base.at(base.line + line - 1, column)
