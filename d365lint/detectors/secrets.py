@@ -135,6 +135,11 @@ _METADATA_KEY = re.compile(
 )
 
 
+# A site-relative URL whose segments are words (``/Account/Login``,
+# ``/forgot-password``); random characters after a slash still count.
+_URL_PATH = re.compile(r"^(?:/[A-Za-z][a-z0-9_.~-]*)+/?$")
+
+
 def looks_like_secret(key: str, value: str) -> bool:
     """Whether ``value``, held by a credential-named ``key``, is plausibly a real secret."""
     stripped = value.strip()
@@ -148,6 +153,8 @@ def looks_like_secret(key: str, value: str) -> bool:
         return False  # prose: "Enter the password of the service account"
     if stripped.lower().startswith(("http://", "https://")) and "@" not in stripped:
         return False
+    if _URL_PATH.match(stripped):
+        return False  # a route: '/account/login/forgotpassword': '/forgot-password'
     lowered_key = key.lower()
     if any(word in lowered_key for word in ("password", "passwd", "pwd")):
         return len(stripped) >= 6 and len(set(stripped)) >= 4
@@ -201,3 +208,31 @@ def _kind_of_key(key: str) -> str:
     if "key" in lowered:
         return "key"
     return "secret"
+
+
+def named_secret(name: str, value: str) -> Secret | None:
+    """``value`` as a whole, when its ``name`` is credential-like and the value looks like a secret.
+
+    Settings keep the key outside the value (an environment variable's
+    schema name, a site setting's ``Authentication/OpenAuth/Facebook/AppSecret``),
+    so the key-value shapes of :func:`scan_text` cannot see them.
+    """
+    lowered = name.lower()
+    if not any(keyword in lowered for keyword in DEFAULT_KEYWORDS) or not looks_like_secret(name, value):
+        return None
+    kind = _kind_of_key(name)
+    return Secret(kind, value.strip(), len(value) - len(value.lstrip()), name)
+
+
+def scan_code(text: str, extra_keywords: Iterable[str] = ()) -> list[Secret]:
+    """Secrets in source code (scripts, HTML, Liquid): :func:`scan_text` without unquoted values.
+
+    In code an unquoted value is an expression (``token: captchaToken``,
+    ``key = getKey()``), never a literal secret; well-known token formats
+    count wherever they appear.
+    """
+    return [
+        secret
+        for secret in scan_text(text, extra_keywords)
+        if not secret.key or (secret.start > 0 and text[secret.start - 1] in "\"'`")
+    ]
