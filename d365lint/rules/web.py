@@ -647,7 +647,6 @@ _UNSUPPORTED_GLOBAL_CALLS = frozenset(
     UpdateInnerHtml DeleteDataSlug CurrentOperatorIsClear CalculateDataSlugTabIndex refreshTimeValue attachAsOnlyHandler
     GetLookupControl Sort""".split()
 )
-_GLOBAL_OBJECT_WORDS = re.compile(r"\b(?:" + "|".join(sorted(_UNSUPPORTED_GLOBAL_OBJECTS)) + r")\b")
 _IDENTIFIER_TYPES = ("identifier", "property_identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern")
 
 
@@ -733,7 +732,7 @@ def check_avoid_unpub_api(parsed: ParsedSource, context: RuleContext) -> Iterato
         elif node.id in defined:
             yield _finding(parsed, node, f"'{_evidence(parsed, node)}' puts the script's own namespace inside Xrm, which "
                            "belongs to the platform and may gain a member of that name: use a namespace of your own.")
-    if _GLOBAL_OBJECT_WORDS.search(parsed.source.text):
+    if ix.mentions(*_UNSUPPORTED_GLOBAL_OBJECTS):
         for node in ix.of(*_IDENTIFIER_TYPES):
             name = parsed.text(node)
             if name in _UNSUPPORTED_GLOBAL_OBJECTS and _names_the_global(ix, node, name):
@@ -1019,18 +1018,16 @@ def _unsupported_syntax(parsed: ParsedSource, node: tree_sitter.Node) -> str | N
     return None
 
 
-# Node types worth visiting, each with a cheap test of the source text that must pass first.
-_NEW_GLOBAL_WORDS = re.compile(r"\b(?:" + "|".join(_NEW_GLOBALS) + r")\b")
-_SYNTAX_GATES: tuple[tuple[str, re.Pattern[str] | None], ...] = (
-    ("optional_chain", None), ("field_definition", None), ("public_field_definition", None),
-    ("private_property_identifier", None), ("class_static_block", None), ("catch_clause", None),
-    ("meta_property", None), ("regex", None),
-    ("binary_expression", re.compile(r"\?\?")),
-    ("augmented_assignment_expression", re.compile(r"\?\?=|\|\|=|&&=")),
-    ("number", re.compile(r"[0-9]_[0-9]|\b[0-9][0-9a-fA-FxXoObB]*n\b")),
-    ("call_expression", re.compile(r"\bimport\s*\(")),
-    ("import_statement", None), ("export_statement", None),
-    ("jsx_element", None), ("jsx_self_closing_element", None),
+# Node types worth visiting, each with words of which the source must contain one first (none: always visit).
+_SYNTAX_GATES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("optional_chain", ()), ("field_definition", ()), ("public_field_definition", ()),
+    ("private_property_identifier", ()), ("class_static_block", ()), ("catch_clause", ()),
+    ("meta_property", ()), ("regex", ()), ("number", ()),
+    ("binary_expression", ("??",)),
+    ("augmented_assignment_expression", ("??=", "||=", "&&=")),
+    ("call_expression", ("import",)),
+    ("import_statement", ()), ("export_statement", ()),
+    ("jsx_element", ()), ("jsx_self_closing_element", ()),
 )
 
 
@@ -1057,7 +1054,7 @@ def check_unsupported_syntax(parsed: ParsedSource, context: RuleContext) -> Iter
     found = sorted(
         (
             (node, what)
-            for kind, gate in _SYNTAX_GATES if gate is None or gate.search(parsed.source.text)
+            for kind, words in _SYNTAX_GATES if not words or ix.mentions(*words)
             for node in ix.of(kind) if (what := _unsupported_syntax(parsed, node)) is not None
         ),
         key=lambda pair: pair[0].start_byte,
@@ -1065,7 +1062,7 @@ def check_unsupported_syntax(parsed: ParsedSource, context: RuleContext) -> Iter
     globals_used = sorted(
         (node for node in ix.of("identifier") if parsed.text(node) in _NEW_GLOBALS and _is_global(ix, parsed.text(node))),
         key=lambda node: node.start_byte,
-    ) if _NEW_GLOBAL_WORDS.search(parsed.source.text) else []
+    ) if ix.mentions(*_NEW_GLOBALS) else []
     candidates = [(node, what) for node, what in found[:1]]
     # Liquid templates (Power Pages) are filled in on the server, so their scripts only parse once rendered.
     if not _LIQUID.search(parsed.source.text) and (error := _first_syntax_error(parsed)) is not None:
@@ -1228,12 +1225,11 @@ def _parent_assumption(text: str) -> str | None:
     return None
 
 
-_PARENT_WORDS = re.compile(r"\b(?:parent|opener)\b")
 
 
 def check_parent_assumption(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     ix = script_index(parsed)
-    if not _PARENT_WORDS.search(parsed.source.text):
+    if not ix.mentions("parent", "opener"):
         return
     # A variable holding the parent, with the function it was declared in: unlike ESLint's plug-in, which keys
     # them by name for the whole file, a variable counts only inside its function and until it is declared again
