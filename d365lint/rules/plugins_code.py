@@ -13,7 +13,6 @@ batches are fine in a console tool.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -36,9 +35,12 @@ Unit = ParsedSource | Assembly
 # Reading C# syntax
 
 
-@functools.lru_cache(maxsize=4)
 def _nodes(parsed: ParsedSource) -> Mapping[str, list[tree_sitter.Node]]:
     """The named nodes of a C# file by type, from one walk; every rule of the file shares it."""
+    return parsed.fact(_walk_nodes)
+
+
+def _walk_nodes(parsed: ParsedSource) -> Mapping[str, list[tree_sitter.Node]]:
     index: dict[str, list[tree_sitter.Node]] = defaultdict(list)
     for node in parsed.walk():
         index[node.type].append(node)
@@ -481,6 +483,8 @@ def _stateful_classes(parsed: ParsedSource) -> Iterator[Finding]:
         if not fields:
             continue
         reported: set[str] = set()
+        bases = next((parsed.text(child) for child in declaration.named_children if child.type == "base_list"), "")
+        what = "workflow activity" if re.search(r"\bCodeActivity\b", bases) else "plug-in"
         body = declaration.child_by_field_name("body")
         for method in body.named_children if body is not None else []:
             if method.type not in ("method_declaration", "property_declaration", "local_function_statement"):
@@ -500,7 +504,7 @@ def _stateful_classes(parsed: ParsedSource) -> Iterator[Finding]:
                 kind = "static field" if field.static else "field"
                 yield _finding(
                     parsed, write,
-                    f"The plug-in writes its {kind} '{field.name}' outside the constructor; Dataverse caches one "
+                    f"The {what} writes its {kind} '{field.name}' outside the constructor; Dataverse caches one "
                     "instance and runs it for many requests at once, so they overwrite each other's state: keep "
                     "per-request data in local variables.",
                     f"{parsed.text(declaration.child_by_field_name('name') or declaration)}.{field.name}",
