@@ -197,3 +197,16 @@ def test_code_scanning_ignores_expressions_and_named_settings_need_a_credential_
     assert named_secret("Authentication/OpenAuth/Twitter/ConsumerKey", "a9Fk2Lm8Qp3Rs7Tv1Wx5Yz0B") is None
     assert named_secret("Authentication/Registration/ResetPasswordEnabled", "True") is None
     assert scan_code("routes = { '/account/login/forgotpassword': '/forgot-password' };") == []
+
+
+def test_nested_yaml_aliases_are_not_expanded(tmp_path):
+    """Without the depth cap the copy of this record would hold 10**9 items and never finish."""
+    lines = ["adx_entitylogicalname: contact", "adx_entitypermissionid: p1", "x0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    lines += [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    _write(tmp_path, {
+        "website.yml": "adx_name: Test\nadx_websiteid: 44444444-0000-4000-8000-000000000001\n",
+        "webrole.yml": "- adx_webroleid: r1\n  adx_anonymoususersrole: true\n",
+        "table-permissions/Bomb.tablepermission.yml": "\n".join(lines) + "\nadx_entitypermission_webrole: [*a8]\n",
+    })
+    (permission,) = _site(tmp_path).table_permissions
+    assert permission.table == "contact" and permission.web_roles == ()

@@ -85,6 +85,7 @@ RECORD_FOLDERS = frozenset({"web-roles", "site-settings", "table-permissions", "
 PORTAL_CONFIG_FOLDER = ".portalconfig"
 DEPLOYMENT_PROFILES_FOLDER = "deployment-profiles/"
 _FIELD_PREFIXES = ("adx_", "mspp_")
+MAX_FIELD_DEPTH = 2  # a field's list, and the mappings in it
 
 # Record files by the suffix pac gives them (older CLI versions wrote
 # entity permissions as *.entitypermission.yml).
@@ -249,12 +250,19 @@ def _yaml_record(mapping: CommentedMap, base: Location) -> Record:
     return Record(values, places, base.at(mapping.lc.line + 1, mapping.lc.col + 1))
 
 
-def _plain(value: object) -> object:
-    """ruamel's containers as plain lists and dicts (records are frozen values)."""
+def _plain(value: object, depth: int = 0) -> object:
+    """ruamel's containers as plain lists and dicts, two levels deep at most.
+
+    Records hold scalars and lists of ids (or of small mappings); deeper
+    nesting is dropped, so that YAML aliases nested on purpose cannot make
+    the copy grow exponentially.
+    """
+    if isinstance(value, (CommentedSeq, CommentedMap)) and depth >= MAX_FIELD_DEPTH:
+        return None
     if isinstance(value, CommentedSeq):
-        return [_plain(item) for item in value]
+        return [_plain(item, depth + 1) for item in value]
     if isinstance(value, CommentedMap):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     return value
 
 
@@ -325,12 +333,25 @@ class SiteBuilder:
     settings: list[SiteSetting] = field(default_factory=list)
     contents: list[SiteContent] = field(default_factory=list)
 
+    def problem(self, path: str, message: str) -> None:
+        self.diagnostics.append(Diagnostic(message, self.tree.location(path)))
+
     def text(self, path: str) -> str | None:
         try:
             return decode_text(self.tree.read(path))
         except (OSError, ArchiveError, DecodeError) as error:
-            self.diagnostics.append(Diagnostic(f"cannot read file: {error}", self.tree.location(path)))
+            self.problem(path, f"cannot read file: {error}")
             return None
+
+    def xml(self, path: str) -> XmlDocument | None:
+        """A site component's XML, parsed with the hardened parser."""
+        try:
+            return parse_xml(self.tree.read(path), self.tree.location(path))
+        except (OSError, ArchiveError) as error:
+            self.problem(path, f"cannot read file: {error}")
+        except XmlError as error:
+            self.problem(path, str(error))
+        return None
 
     def document(self, path: str) -> object | None:
         """The YAML document of ``path`` (ruamel's round-trip nodes, which know their lines)."""
@@ -451,15 +472,16 @@ def solution_sites(tree: FileTree, diagnostics: list[Diagnostic]) -> list[Portal
     component_paths = sorted(p for p in tree.paths() if p.lower().rsplit("/", 1)[-1] == COMPONENT_FILE)
     if not component_paths:
         return []
+    reader = SiteBuilder(tree, diagnostics)
     builders: dict[str, SiteBuilder] = {}
     for path in component_paths:
-        doc = _parse(tree, path, diagnostics)
+        doc = reader.xml(path)
         if doc is None:
             continue
         site_id = _site_of(doc.root)
         builder = builders.setdefault(site_id, SiteBuilder(tree, diagnostics))
         _add_component(builder, doc, path)
-    headers = _solution_site_headers(tree, diagnostics)
+    headers = _solution_site_headers(reader)
     fallback = (tree.location(component_paths[0]),)
     sites = []
     for site_id, builder in sorted(builders.items()):
@@ -468,12 +490,12 @@ def solution_sites(tree: FileTree, diagnostics: list[Diagnostic]) -> list[Portal
     return sites
 
 
-def _solution_site_headers(tree: FileTree, diagnostics: list[Diagnostic]) -> dict[str, tuple[str, Location]]:
+def _solution_site_headers(reader: SiteBuilder) -> dict[str, tuple[str, Location]]:
     """Site id -> (name, location) from ``Assets/powerpagesites.xml``."""
     headers: dict[str, tuple[str, Location]] = {}
     for wanted in SOLUTION_SITES_FILES:
-        path = tree.find(wanted)
-        doc = _parse(tree, path, diagnostics) if path else None
+        path = reader.tree.find(wanted)
+        doc = reader.xml(path) if path else None
         if doc is None:
             continue
         for site in [doc.root, *children(doc.root, "powerpagesite")]:
@@ -481,16 +503,6 @@ def _solution_site_headers(tree: FileTree, diagnostics: list[Diagnostic]) -> dic
             if site_id:
                 headers[site_id] = (_text(child(site, "name")) or site_id, doc.locate(site))
     return headers
-
-
-def _parse(tree: FileTree, path: str, diagnostics: list[Diagnostic]) -> XmlDocument | None:
-    try:
-        return parse_xml(tree.read(path), tree.location(path))
-    except (OSError, ArchiveError) as error:
-        diagnostics.append(Diagnostic(f"cannot read file: {error}", tree.location(path)))
-    except XmlError as error:
-        diagnostics.append(Diagnostic(str(error), tree.location(path)))
-    return None
 
 
 def _site_of(component: etree._Element) -> str:

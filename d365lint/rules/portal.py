@@ -295,7 +295,12 @@ def check_credentials(site: PortalSite, context: RuleContext) -> Iterator[Findin
 
 
 def _named(name: str, value: str) -> list[Secret]:
-    secret = named_secret(name, value)
+    """The whole value, when the setting's last segment names a credential.
+
+    Only the last segment names the value: ``…/Facebook/AppSecret`` holds a
+    secret, ``Authentication/BearerAuthentication/Protocol`` a protocol name.
+    """
+    secret = named_secret(name.rstrip("/").rsplit("/", 1)[-1], value)
     return [secret] if secret else []
 
 
