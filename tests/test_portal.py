@@ -210,3 +210,18 @@ def test_nested_yaml_aliases_are_not_expanded(tmp_path):
     })
     (permission,) = _site(tmp_path).table_permissions
     assert permission.table == "contact" and permission.web_roles == ()
+
+
+def test_a_site_serialised_by_dataverse_git_integration_is_found_without_website_yml(tmp_path, ruleset):
+    site = tmp_path / "solutions" / "ContosoPortal" / "powerpagesites" / "Contoso"
+    _write(site, {
+        "web-roles/Anonymous-Users.webrole.yml": "anonymoususersrole: true\nid: 55555555-0000-4000-8000-000000000001\nname: Anonymous Users\n",
+        "table-permissions/Leads.tablepermission.yml": (
+            "adx_entitypermission_webrole:\n- 55555555-0000-4000-8000-000000000001\n"
+            "entitylogicalname: lead\nentityname: Leads\nid: 55555555-0000-4000-8000-000000000002\nread: true\nscope: 756150000\n"
+        ),
+    })
+    report = run_analysis([tmp_path], ruleset, cwd=tmp_path)
+    (result,) = _results(report, "sec-portal-anonymous-global-read")
+    assert result.finding.location.path == "solutions/ContosoPortal/powerpagesites/Contoso/table-permissions/Leads.tablepermission.yml"
+    assert result.level is Severity.ERROR

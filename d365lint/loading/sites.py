@@ -92,7 +92,9 @@ MAX_FIELD_DEPTH = 2  # a field's list, and the mappings in it
 ROLE_SUFFIXES = (".webrole.yml",)
 PERMISSION_SUFFIXES = (".tablepermission.yml", ".entitypermission.yml")
 SETTING_SUFFIXES = (".sitesetting.yml",)
-# Text a browser or the Liquid engine receives, by file suffix.
+# Text a browser or the Liquid engine receives, by file suffix. Web files
+# (web-files/*.js) are left out: they are built bundles and third-party
+# libraries, and the script rules already read them as loose files.
 CONTENT_SUFFIXES = {
     ".contentsnippet.value.html": "content snippet",
     ".webtemplate.source.html": "web template",
