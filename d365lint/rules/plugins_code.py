@@ -118,8 +118,14 @@ def _base_names(parsed: ParsedSource, declaration: tree_sitter.Node) -> list[str
 
 
 def _is_plugin_class(parsed: ParsedSource, declaration: tree_sitter.Node) -> bool:
-    """A class Dataverse instantiates once and reuses: it implements IPlugin or derives from a plug-in base."""
-    return any(name in ("IPlugin", "CodeActivity") or "Plugin" in name for name in _base_names(parsed, declaration))
+    """A class Dataverse instantiates once and reuses: it implements IPlugin or derives from a plug-in base.
+
+    Not the per-request context objects of plug-in frameworks (``LocalPluginContext : ILocalPluginContext``).
+    """
+    return any(
+        name in ("IPlugin", "CodeActivity") or ("Plugin" in name and "Context" not in name)
+        for name in _base_names(parsed, declaration)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -461,6 +467,26 @@ def _assignment_operator(parsed: ParsedSource, node: tree_sitter.Node) -> str:
     return parsed.data[left.end_byte:right.start_byte].decode("utf-8", "replace").strip()
 
 
+def _is_lazy_initialisation(parsed: ParsedSource, write: tree_sitter.Node) -> bool:
+    """``field ??= value``, ``field = field ?? value`` or ``field ?? (field = value)``."""
+    operator = _assignment_operator(parsed, write)
+    if operator == "??=":
+        return True
+    target, value = write.child_by_field_name("left"), write.child_by_field_name("right")
+    if operator == "=" and target is not None and value is not None and value.type == "binary_expression" \
+            and _assignment_operator(parsed, value) == "??":
+        first = value.child_by_field_name("left")
+        if first is not None and parsed.text(first) == parsed.text(target):
+            return True
+    outer = write.parent
+    while outer is not None and outer.type == "parenthesized_expression":
+        outer = outer.parent
+    if outer is None or outer.type != "binary_expression" or _assignment_operator(parsed, outer) != "??":
+        return False
+    left, target = outer.child_by_field_name("left"), write.child_by_field_name("left")
+    return left is not None and target is not None and parsed.text(left) == parsed.text(target)
+
+
 def _written_field(parsed: ParsedSource, target: tree_sitter.Node | None, fields: Mapping[str, _Field],
                    locals_: frozenset[str]) -> _Field | None:
     if target is None:
@@ -495,7 +521,7 @@ def _stateful_classes(parsed: ParsedSource) -> Iterator[Finding]:
                     write.named_children[0] if write.named_children else None)
                 if write.type != "assignment_expression" and not re.search(r"\+\+|--", parsed.text(write)):
                     continue
-                if write.type == "assignment_expression" and _assignment_operator(parsed, write) == "??=":
+                if write.type == "assignment_expression" and _is_lazy_initialisation(parsed, write):
                     continue  # lazy initialisation of a cache: idempotent
                 field = _written_field(parsed, target, fields, locals_)
                 if field is None or field.name in reported:
@@ -721,7 +747,9 @@ RULES = (
         Severity.ERROR, _check_stateful, checker=False, assembly=False, tags=("reliability",), precision=Precision.HIGH,
         what="In classes that implement `IPlugin`, derive from `CodeActivity` or from a plug-in base class: writes "
         "to instance fields or static fields from any method other than a constructor (including `this.field = …`, "
-        "compound assignments and `++`). Assemblies are not checked: metadata does not show field writes.",
+        "compound assignments and `++`). Lazy initialisation (`f ??= …`, `f = f ?? …`, `f ?? (f = …)`), `readonly` "
+        "and `volatile` fields, and the per-request context classes of plug-in frameworks (`LocalPluginContext`) are "
+        "left alone. Assemblies are not checked: metadata does not show field writes.",
         why="Dataverse creates one instance of a plug-in class and runs it for many requests, on several threads at "
         "once. A field written during one request is read by another: data of one user leaks into another's "
         "operation, and failures appear only under load.",
