@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from d365lint.detectors.secrets import DEFAULT_KEYWORDS, Secret, looks_like_secret, scan_text
+from d365lint.detectors.secrets import Secret, named_secret, scan_text
 from d365lint.model import Solution, TextValue
 from d365lint.parsing.text import text_value_location
 from d365lint.redaction import redact
@@ -90,18 +90,11 @@ def check_solution_credentials(solution: Solution, context: RuleContext) -> Iter
         values = ((variable.default_value, "default value"),) if variable.default_value else ()
         values += tuple((value, "value") for value in variable.values)
         for value, which in values:
-            for secret in scan_text(value.text, keywords) or _whole_value_secret(variable.schema_name, value.text):
+            whole = named_secret(variable.schema_name, value.text)
+            for secret in scan_text(value.text, keywords) or ([whole] if whole else []):
                 yield _secret_finding(
                     value, secret, f"envvar:{variable.schema_name}", f"The {which} of environment variable '{variable.schema_name}'"
                 )
-
-
-def _whole_value_secret(name: str, value: str) -> list[Secret]:
-    """A variable named like a credential whose whole value is the secret."""
-    lowered = name.lower()
-    if any(keyword in lowered for keyword in DEFAULT_KEYWORDS) and looks_like_secret(name, value):
-        return [Secret("secret" if "secret" in lowered else "key", value.strip(), len(value) - len(value.lstrip()), name)]
-    return []
 
 
 HARDCODED_CREDENTIAL = Rule(
