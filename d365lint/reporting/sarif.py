@@ -34,13 +34,28 @@ INFORMATION_URI = "https://github.com/d365lint/d365lint"
 LOGICAL_FINGERPRINT = "d365lint/v1"
 
 
+# Properties written even when they equal the schema default: a consumer
+# must see the level we chose, and the column unit we count in.
+ALWAYS_WRITTEN = frozenset({"level", "column_kind"})
+
+
+def _unset(field: attr.Attribute, item: Any) -> bool:
+    """True for values nobody set: None, or sarif-om's default (``index`` -1…)."""
+    if item is None or item is attr.NOTHING:
+        return True
+    default = field.default
+    if isinstance(default, attr.Factory) or default is attr.NOTHING or field.name in ALWAYS_WRITTEN:
+        return False
+    return item == default
+
+
 def to_json(value: Any) -> Any:
     """sarif-om objects as JSON-ready values under their schema property names."""
     if attr.has(type(value)):
         document = {}
         for field in attr.fields(type(value)):
             item = getattr(value, field.name)
-            if item is None or item is attr.NOTHING:
+            if _unset(field, item):
                 continue
             document[field.metadata.get("schema_property_name", field.name)] = to_json(item)
         return document
@@ -86,9 +101,16 @@ def _physical_location(location: Location, with_region: bool = True) -> om.Physi
     # A zip member cannot be opened by code scanning: the zip is the location,
     # and the member is named in the message.
     return om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=_uri(location.path), uri_base_id=SRCROOT),
+        artifact_location=_artifact_location(location.path),
         region=region if location.member is None else om.Region(start_line=1),
     )
+
+
+def _artifact_location(path: str) -> om.ArtifactLocation:
+    """Paths below the working folder are relative to ``%SRCROOT%``; others are ``file:`` URIs."""
+    if path.startswith("/"):
+        return om.ArtifactLocation(uri="file://" + _uri(path))
+    return om.ArtifactLocation(uri=_uri(path), uri_base_id=SRCROOT)
 
 
 def _uri(path: str) -> str:
