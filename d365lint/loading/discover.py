@@ -39,6 +39,9 @@ SOURCE_LANGUAGES = {
 ASSEMBLY_SUFFIXES = (".dll",)
 SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", "bin", "obj", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 UNPACKED_MANIFEST = ("Other", "Solution.xml")
+# An unzipped export: all three at its root. (An unpacked tree's Other/ folder
+# holds Solution.xml and Customizations.xml too, but no [Content_Types].xml.)
+EXPORTED_ROOT_FILES = ("solution.xml", "customizations.xml", "[Content_Types].xml")
 
 
 class InputError(Exception):
@@ -58,7 +61,7 @@ def solution_root_kind(folder: Path) -> str | None:
     """``unpacked`` or ``exported-folder`` when ``folder`` is a solution root."""
     if _exists_ci(folder, *UNPACKED_MANIFEST):
         return "unpacked"
-    if _exists_ci(folder, "solution.xml") and _exists_ci(folder, "customizations.xml"):
+    if all(_exists_ci(folder, name) for name in EXPORTED_ROOT_FILES):
         return "exported-folder"
     return None
 
