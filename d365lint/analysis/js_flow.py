@@ -30,7 +30,6 @@ namespaces.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -1177,12 +1176,14 @@ def reads_identity(text: str) -> bool:
     return any(word in text for word in IDENTITY_WORDS)
 
 
-@functools.lru_cache(maxsize=32)
 def flow_of(parsed: ParsedSource) -> ScriptFlow:
-    """The flow analysis of a parsed script, built once and shared by the rules that ask.
+    """The flow analysis of a parsed script, built once per parse and shared by the rules that ask.
 
-    The three obscurity rules each walk a solution's scripts in turn (the
-    engine runs every rule on one solution before the next), so the cache
-    holds a solution's worth of scripts, not just the file being checked.
+    The three obscurity rules each walk a solution's scripts in turn, so the
+    analysis is kept with the parse rather than in a cache of the last few files.
     """
+    return parsed.fact(_flow)
+
+
+def _flow(parsed: ParsedSource) -> ScriptFlow:
     return ScriptFlow(script_index(parsed))

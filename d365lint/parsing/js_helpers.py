@@ -425,14 +425,9 @@ def _is_concatenation_operand(parsed: ParsedSource, node: tree_sitter.Node) -> b
     return parent is not None and parent.type == "binary_expression" and _is_concatenation(parsed, parent)
 
 
-@functools.lru_cache(maxsize=4)
 def script_index(parsed: ParsedSource) -> ScriptIndex:
-    """The index of ``parsed``, built once however many rules ask for it.
-
-    The engine runs every rule on one unit before it moves to the next, so a
-    small cache holds the file being checked; no other state is kept.
-    """
-    return ScriptIndex(parsed)
+    """The index of ``parsed``, built once per parse however many rules ask for it, in any order."""
+    return parsed.fact(ScriptIndex)
 
 
 def json_string(value: str) -> str:

@@ -9,12 +9,16 @@ declares, and adds the offset of a script block inside an HTML page.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import tree_sitter
 
 from d365lint.model import Language, Location, SourceFile
+
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -46,6 +50,18 @@ class ParsedSource:
     source: SourceFile
     tree: tree_sitter.Tree
     data: bytes
+    _facts: dict[Callable[[Any], Any], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def fact(self, compute: Callable[[ParsedSource], T]) -> T:
+        """``compute(self)``, computed once for this parse.
+
+        Indexes and flow analyses that many rules share live exactly as long
+        as the tree they describe: as long as the engine keeps the parse,
+        whatever order the rules ask in, and no longer.
+        """
+        if compute not in self._facts:
+            self._facts[compute] = compute(self)
+        return self._facts[compute]
 
     @property
     def root(self) -> tree_sitter.Node:
