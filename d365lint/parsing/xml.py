@@ -20,6 +20,8 @@ from d365lint.parsing.text import DecodeError, LineIndex, decode_text
 # Comments, CDATA, processing instructions and declarations are skipped;
 # group 1 captures the start of a real start tag.
 _MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!(?:[^\[>]|\[[^\]]*\])*>|<([A-Za-z_])", re.S)
+# The same, for text without comments, CDATA, declarations or processing instructions.
+_START_TAG = re.compile(r"<[A-Za-z_]")
 
 
 class XmlError(ValueError):
@@ -37,31 +39,86 @@ def _hardened_parser() -> etree.XMLParser:
     )
 
 
+# libxml2 keeps an element's line in 16 bits: past this line, ``sourceline`` cannot be trusted.
+_LAST_RELIABLE_LINE = 65534
+
+
 @dataclass(slots=True)
 class XmlDocument:
-    """A parsed XML file that can tell where each of its elements starts."""
+    """A parsed XML file that can tell where each of its elements starts.
+
+    Most start tags in solution XML sit alone on their line, so the line lxml
+    reports and the line's text give the exact position at once; the full
+    index (every start tag's offset paired with every element) is built only
+    for a document where that does not hold. ``line_offset`` places a
+    document cut out of a larger file (one component of a large
+    ``customizations.xml``) at its lines in that file.
+    """
 
     root: etree._Element
     text: str
     base: Location
+    line_offset: int = 0
     _offsets: list[int] | None = field(default=None, repr=False)
     _order: dict[etree._Element, int] | None = field(default=None, repr=False)
     _lines: LineIndex | None = field(default=None, repr=False)
 
     def locate(self, element: etree._Element) -> Location:
         """The location of the ``<`` that opens ``element``."""
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        line = element.sourceline
+        if line is not None and 0 < line <= _LAST_RELIABLE_LINE:
+            column = self._column_on_own_line(element, line)
+            if column is not None:
+                return self.base.at(line + self.line_offset, column)
+        return self._exact(element)
+
+    def _column_on_own_line(self, element: etree._Element, line: int) -> int | None:
+        """The column of ``element``'s start tag when it is the only start tag of ``line`` and opens it.
+
+        lxml's ``sourceline`` is the line where the start tag ends. A line
+        whose first non-blank character opens this element's start tag, and
+        which holds no other ``<`` but end tags, ends no other start tag
+        (``<`` cannot occur inside a tag): the tag is this one.
+        """
+        start = self._lines.line_start(line) if self._lines is not None else 0
+        end = self.text.find("\n", start)
+        segment = self.text[start:] if end == -1 else self.text[start:end]
+        stripped = segment.lstrip()
+        name = written_name(element)
+        after = stripped[len(name) + 1 : len(name) + 2]
+        if (
+            stripped.startswith(name, 1)
+            and stripped[:1] == "<"
+            and after in ("", " ", "\t", "\r", "/", ">")
+            and segment.count("<") - segment.count("</") == 1
+        ):
+            return len(segment) - len(stripped) + 1
+        return None
+
+    def _exact(self, element: etree._Element) -> Location:
         if self._order is None:
             self._index()
         assert self._order is not None and self._offsets is not None and self._lines is not None
         index = self._order.get(element)
         if index is None or index >= len(self._offsets):
-            return self.base.at(element.sourceline or 1)
-        return self._lines.location(self.base, self._offsets[index])
+            return self.base.at((element.sourceline or 1) + self.line_offset)
+        line, column = self._lines.position(self._offsets[index])
+        return self.base.at(line + self.line_offset, column)
 
     def _index(self) -> None:
-        self._offsets = [m.start() for m in _MARKUP.finditer(self.text) if m.group(1)]
+        plain = "<!" not in self.text and self.text.find("<?", 1) == -1
+        self._offsets = [m.start() for m in _START_TAG.finditer(self.text)] if plain else [
+            m.start() for m in _MARKUP.finditer(self.text) if m.group(1)
+        ]
         self._order = {el: i for i, el in enumerate(self.root.iter(etree.Element))}
-        self._lines = LineIndex(self.text)
+
+
+def written_name(element: etree._Element) -> str:
+    """The element's name as the file spells it: ``prefix:local`` or ``local``."""
+    local = local_name(element)
+    return f"{element.prefix}:{local}" if element.prefix else local
 
 
 def parse_xml(data: bytes, base: Location) -> XmlDocument:
@@ -84,14 +141,26 @@ def parse_xml(data: bytes, base: Location) -> XmlDocument:
 def local_name(element: etree._Element) -> str:
     """The tag without a namespace."""
     tag = element.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    return tag[tag.rfind("}") + 1 :] if isinstance(tag, str) else ""
+
+
+def _lower_local(tag: object) -> str:
+    return tag[tag.rfind("}") + 1 :].lower() if isinstance(tag, str) else ""
 
 
 def child(element: etree._Element, name: str) -> etree._Element | None:
-    """The first child named ``name``, ignoring case (exports vary in case)."""
+    """The first child named ``name``, ignoring case (exports vary in case).
+
+    A child spelled exactly ``name`` is looked up by lxml first: solution XML
+    is spelled consistently, and that search costs no Python per child.
+    """
+    if name.isidentifier():
+        exact = element.find(name)
+        if exact is not None:
+            return exact
     wanted = name.lower()
     for candidate in element:
-        if local_name(candidate).lower() == wanted:
+        if _lower_local(candidate.tag) == wanted:
             return candidate
     return None
 
@@ -101,7 +170,7 @@ def children(element: etree._Element | None, name: str) -> list[etree._Element]:
     if element is None:
         return []
     wanted = name.lower()
-    return [c for c in element if local_name(c).lower() == wanted]
+    return [c for c in element if _lower_local(c.tag) == wanted]
 
 
 def descendants(element: etree._Element | None, name: str) -> list[etree._Element]:
@@ -109,7 +178,7 @@ def descendants(element: etree._Element | None, name: str) -> list[etree._Elemen
     if element is None:
         return []
     wanted = name.lower()
-    return [c for c in element.iter(etree.Element) if local_name(c).lower() == wanted]
+    return [c for c in element.iter(etree.Element) if _lower_local(c.tag) == wanted]
 
 
 def child_text(element: etree._Element | None, name: str, default: str = "") -> str:
@@ -126,9 +195,12 @@ def attribute(element: etree._Element | None, name: str, default: str = "") -> s
     """An attribute value, ignoring the case of its name."""
     if element is None:
         return default
+    exact = element.get(name)
+    if exact is not None:
+        return exact
     wanted = name.lower()
-    for key, value in element.attrib.items():
-        if key.rsplit("}", 1)[-1].lower() == wanted:
+    for key, value in element.items():
+        if _lower_local(key) == wanted:
             return value
     return default
 
