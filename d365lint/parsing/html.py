@@ -12,6 +12,22 @@ _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"}
 
 
+def script_spans(text: str) -> list[tuple[int, int]]:
+    """Start and end offsets of the inline JavaScript of each script block of an HTML page.
+
+    Blocks of other types (templates, JSON data) and empty blocks are left
+    out: they are markup, not script.
+    """
+    spans = []
+    for match in _SCRIPT.finditer(text):
+        declared = _TYPE.search(match.group(1))
+        if declared and declared.group(1).lower() not in _SCRIPT_TYPES:
+            continue
+        if match.group(2).strip():
+            spans.append((match.start(2), match.end(2)))
+    return spans
+
+
 def script_blocks(page: SourceFile) -> list[SourceFile]:
     """Each inline JavaScript block of ``page`` as a source file of its own.
 
@@ -21,17 +37,12 @@ def script_blocks(page: SourceFile) -> list[SourceFile]:
     """
     lines = LineIndex(page.text)
     blocks = []
-    for match in _SCRIPT.finditer(page.text):
-        declared = _TYPE.search(match.group(1))
-        if declared and declared.group(1).lower() not in _SCRIPT_TYPES:
-            continue
-        if not match.group(2).strip():
-            continue
-        line, column = lines.position(match.start(2))
+    for start, end in script_spans(page.text):
+        line, column = lines.position(start)
         blocks.append(
             SourceFile(
                 Language.JAVASCRIPT,
-                match.group(2),
+                page.text[start:end],
                 page.location,
                 web_resource=page.web_resource,
                 line_offset=page.line_offset + line - 1,
