@@ -7,7 +7,7 @@ Where those rules miss a common spelling (a variable standing for
 ``Xrm.Page.context``, a URL built by concatenation, ``$.ajax`` outside a
 declaration) d365lint follows it too; where they report something harmless
 (an XML namespace as an "insecure URL", a page's own DOM in an HTML web
-resource) d365lint does not. ``docs/solution-checker-coverage.md`` lists the
+resource) d365lint does not. The README's solution checker coverage table lists the
 differences.
 """
 
