@@ -18,9 +18,9 @@ from d365lint.engine.baseline import Baseline, apply_baseline
 from d365lint.engine.fingerprint import fingerprint
 from d365lint.engine.suppressions import UNUSED_RULE_ID, Suppression, Suppressions
 from d365lint.engine.suppressions import apply as apply_suppressions
-from d365lint.engine.units import UnitSource
+from d365lint.engine.work import Task, TaskResult, Worker, execute, plan
 from d365lint.model import Diagnostic, Workspace
-from d365lint.rules.base import Finding, Rule, RuleContext, Severity, matches_rule
+from d365lint.rules.base import Finding, Rule, Severity, matches_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,30 +108,37 @@ def _file_count(workspace: Workspace) -> int:
 
 
 def analyse(
-    workspace: Workspace, rules: Sequence[Rule], settings: RunSettings = RunSettings(), progress: Progress | None = None
+    workspace: Workspace,
+    rules: Sequence[Rule],
+    settings: RunSettings = RunSettings(),
+    progress: Progress | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Run ``rules`` over ``workspace``; results come sorted by file, position and rule.
 
     Suppressed results stay in the report, marked; with a baseline, each open
-    result is marked ``new`` or ``unchanged``.
+    result is marked ``new`` or ``unchanged``. ``jobs`` > 1 runs the units in
+    that many processes (see :mod:`d365lint.engine.work`); the report is the
+    same for any number of jobs.
     """
     started = time.perf_counter()
-    units = UnitSource(workspace)
-    results: list[Result] = []
-    targets = dict.fromkeys(target for rule in rules for target in rule.targets)
-    for target in targets:
-        target_rules = [rule for rule in rules if target in rule.targets]
-        contexts = {rule.id: RuleContext(_options(rule, settings), units.parsed) for rule in target_rules}
-        target_units = units.units(target)
-        for done, unit in enumerate(target_units, start=1):
-            for rule in target_rules:
-                for finding in rule.check(unit, contexts[rule.id]):
-                    if _in_focus(finding, workspace):
-                        results.append(_result(rule, finding, settings))
-            if progress is not None:
-                progress(target.value, done, len(target_units))
+    worker = Worker(workspace, rules, lambda rule: _options(rule, settings))
+    tasks = plan(worker)
+    by_task: dict[Task, TaskResult] = {}
+    for done, finished in enumerate(execute(worker, tasks, jobs), start=1):
+        by_task[finished.task] = finished
+        if progress is not None:
+            progress(finished.task.target.value, done, len(tasks))
+    rules_by_id = {rule.id: rule for rule in rules}
+    results = [
+        _result(rules_by_id[rule_id], finding, settings)
+        for task in tasks
+        for rule_id, finding in by_task[task].findings
+        if _in_focus(finding, workspace)
+    ]
+    unit_diagnostics = {diagnostic for task in tasks for diagnostic in by_task[task].diagnostics}
     results = _suppressed(results, workspace, rules, settings)
-    diagnostics = tuple(sorted(set(workspace.diagnostics) | set(units.diagnostics), key=lambda d: (d.location, d.message)))
+    diagnostics = tuple(sorted(set(workspace.diagnostics) | unit_diagnostics, key=lambda d: (d.location, d.message)))
     ordered = sorted(results, key=lambda result: result.sort_key)
     if settings.baseline is not None:
         ordered = apply_baseline(ordered, settings.baseline)

@@ -41,7 +41,18 @@ def assemblies(workspace: Workspace) -> Iterator[RawFile]:
         for assembly in solution.plugin_assemblies:
             if assembly.content is not None and assembly.content_location is not None:
                 yield RawFile(assembly.name, assembly.content, assembly.content_location)
-    yield from workspace.raw_files
+    yield from (raw for raw in workspace.raw_files if _is_assembly(raw))
+
+
+def raw_files(workspace: Workspace) -> Iterator[RawFile]:
+    """Files the model keeps as bytes: those of solutions, and loose flows and data files (not assemblies)."""
+    for solution in workspace.solutions:
+        yield from solution.raw_files
+    yield from (raw for raw in workspace.raw_files if not _is_assembly(raw))
+
+
+def _is_assembly(raw: RawFile) -> bool:
+    return raw.name.lower().endswith(".dll")
 
 
 def sites(workspace: Workspace) -> Iterator[PortalSite]:
@@ -64,21 +75,32 @@ class UnitSource:
     _parsed: dict[SourceFile, ParsedSource | None] = field(default_factory=dict)
 
     def units(self, target: Target) -> list[object]:
+        """Every unit of ``target``, parsed; inputs that cannot be parsed are left out (and diagnosed)."""
+        return [unit for item in self.inputs(target) if (unit := self.unit(target, item)) is not None]
+
+    def inputs(self, target: Target) -> list[object]:
+        """What ``target``'s units are made from, before any parsing: the order of the units."""
         producer = {
             Target.SOLUTION: lambda: list(self.workspace.solutions),
-            Target.SCRIPT: lambda: [u for s in scripts(self.workspace) if (u := self.parsed(s))],
+            Target.SCRIPT: lambda: list(scripts(self.workspace)),
             Target.HTML: lambda: [s for s in source_files(self.workspace) if s.language is Language.HTML],
-            Target.CSHARP: lambda: [
-                u for s in source_files(self.workspace) if s.language is Language.CSHARP and (u := self.parsed(s))
-            ],
-            Target.PYTHON: lambda: [
-                u for s in source_files(self.workspace) if s.language is Language.PYTHON and (u := self._python(s))
-            ],
-            Target.ASSEMBLY: lambda: [u for raw in assemblies(self.workspace) if (u := self._assembly(raw))],
-            Target.RAW_FILE: lambda: [raw for solution in self.workspace.solutions for raw in solution.raw_files],
+            Target.CSHARP: lambda: [s for s in source_files(self.workspace) if s.language is Language.CSHARP],
+            Target.PYTHON: lambda: [s for s in source_files(self.workspace) if s.language is Language.PYTHON],
+            Target.ASSEMBLY: lambda: list(assemblies(self.workspace)),
+            Target.RAW_FILE: lambda: list(raw_files(self.workspace)),
             Target.SITE: lambda: list(sites(self.workspace)),
         }[target]
         return producer()
+
+    def unit(self, target: Target, item: object) -> object | None:
+        """The unit made from one input of ``target``: parsed once, or None when it cannot be."""
+        if target in (Target.SCRIPT, Target.CSHARP):
+            return self.parsed(item)  # type: ignore[arg-type]
+        if target is Target.PYTHON:
+            return self._python(item)  # type: ignore[arg-type]
+        if target is Target.ASSEMBLY:
+            return self._assembly(item)  # type: ignore[arg-type]
+        return item
 
     def parsed(self, source: SourceFile) -> ParsedSource | None:
         """``source`` parsed once per run, for script units and for solution rules that read scripts."""

@@ -1,0 +1,181 @@
+"""The work of one analysis, cut into tasks that can run in parallel processes.
+
+A task is one unit of one target (a script, an assembly, a site…) with the
+rules of that target, or one solution with one family of solution rules.
+The same tasks run in this process when one job is asked for, and in forked
+worker processes otherwise: tree-sitter trees cannot be pickled, so each
+worker parses the units it is given and sends back only findings and
+diagnostics. Results are merged in the order of the tasks, never in the
+order workers finish, so a run reports the same findings in the same order
+for any number of jobs.
+
+Workers are forked after loading, so they share the loaded workspace with
+the parent instead of receiving a copy; where the platform cannot fork, the
+tasks run in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from d365lint.engine.units import UnitSource
+from d365lint.model import Diagnostic, Workspace
+from d365lint.rules.base import Finding, Rule, RuleContext, Target
+
+# A solution unit is cut by rule family (the module a check comes from): the
+# families share nothing but the solution, and the heavy ones (script flows)
+# can then run beside the others.
+_PER_FAMILY = (Target.SOLUTION,)
+# Targets whose every finding lies in the unit's own file: a pre-commit run
+# skips the units of files it was not given.
+_FILE_TARGETS = (Target.SCRIPT, Target.HTML, Target.CSHARP, Target.PYTHON, Target.ASSEMBLY, Target.RAW_FILE)
+# Below this much input (bytes of source, or the XML-equivalent of a
+# solution's elements), starting processes costs more than it saves.
+PARALLEL_MIN_WEIGHT = 4_000_000
+_ELEMENT_WEIGHT = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit (``index`` into the target's inputs) and one group of the target's rules."""
+
+    target: Target
+    index: int
+    group: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResult:
+    """What a task found: ``(rule id, finding)`` pairs in rule order, and the unit's parse problems."""
+
+    task: Task
+    findings: tuple[tuple[str, Finding], ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+OptionsOf = Callable[[Rule], dict[str, Any]]
+
+
+@dataclass
+class Worker:
+    """Runs tasks over one workspace; one per process, with its own per-run parse cache."""
+
+    workspace: Workspace
+    rules: Sequence[Rule]
+    options_of: OptionsOf
+    units: UnitSource = field(init=False)
+    _inputs: dict[Target, list[object]] = field(init=False, default_factory=dict)
+    _contexts: dict[str, RuleContext] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.units = UnitSource(self.workspace)
+
+    def inputs(self, target: Target) -> list[object]:
+        if target not in self._inputs:
+            self._inputs[target] = self.units.inputs(target)
+        return self._inputs[target]
+
+    def context(self, rule: Rule) -> RuleContext:
+        if rule.id not in self._contexts:
+            self._contexts[rule.id] = RuleContext(self.options_of(rule), self.units.parsed)
+        return self._contexts[rule.id]
+
+    def run(self, task: Task) -> TaskResult:
+        before = len(self.units.diagnostics)
+        unit = self.units.unit(task.target, self.inputs(task.target)[task.index])
+        findings: list[tuple[str, Finding]] = []
+        if unit is not None:
+            for rule in rule_groups(self.rules, task.target)[task.group]:
+                findings.extend((rule.id, finding) for finding in rule.check(unit, self.context(rule)))
+        return TaskResult(task, tuple(findings), tuple(self.units.diagnostics[before:]))
+
+
+def rule_groups(rules: Sequence[Rule], target: Target) -> list[list[Rule]]:
+    """The target's rules in groups that run as one task each (in rule order, by family for solutions)."""
+    target_rules = [rule for rule in rules if target in rule.targets]
+    if target not in _PER_FAMILY:
+        return [target_rules] if target_rules else []
+    families: dict[str, list[Rule]] = {}
+    for rule in target_rules:
+        families.setdefault(getattr(rule.check, "__module__", "") or "", []).append(rule)
+    return list(families.values())
+
+
+def plan(worker: Worker) -> list[Task]:
+    """Every task of the run, in the order results are merged.
+
+    A pre-commit run (the workspace has a focus) skips units of files it was
+    not given for the targets whose findings stay in the unit's file.
+    """
+    tasks = []
+    focus = worker.workspace.focus
+    targets = dict.fromkeys(target for rule in worker.rules for target in rule.targets)
+    for target in targets:
+        groups = rule_groups(worker.rules, target)
+        for index, item in enumerate(worker.inputs(target)):
+            if focus is not None and target in _FILE_TARGETS and _path_of(item) not in focus:
+                continue
+            tasks.extend(Task(target, index, group) for group in range(len(groups)))
+    return tasks
+
+
+def _path_of(item: object) -> str | None:
+    location = getattr(item, "location", None)
+    return getattr(location, "path", None)
+
+
+def weight(worker: Worker, task: Task) -> int:
+    """A rough cost of a task: bytes of source, or of XML for a solution's elements."""
+    item = worker.inputs(task.target)[task.index]
+    text = getattr(item, "text", None)
+    if isinstance(text, str):
+        return len(text)
+    content = getattr(item, "content", None)
+    if isinstance(content, bytes):
+        return len(content)
+    solution_files = getattr(item, "files", None)
+    if solution_files is not None:
+        elements = sum(len(getattr(item, name, ())) for name in ("forms", "views", "roles", "plugin_steps", "web_resources"))
+        elements += sum(len(table.columns) for table in getattr(item, "tables", ()))
+        return sum(len(source.text) for source in solution_files) + _ELEMENT_WEIGHT * elements
+    return 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def execute(worker: Worker, tasks: list[Task], jobs: int) -> Iterator[TaskResult]:
+    """Run ``tasks``, in ``jobs`` forked processes when that is possible and worth it; yield results as they finish."""
+    if jobs <= 1 or len(tasks) < 2 or not can_fork():
+        yield from map(worker.run, tasks)
+        return
+    # Heaviest first, so that one large task does not start last and finish alone.
+    order = sorted(tasks, key=lambda task: -weight(worker, task))
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(tasks)), initializer=_adopt, initargs=(worker,)) as pool:
+        yield from pool.imap_unordered(_run_adopted, order, chunksize=1)
+
+
+_ADOPTED: list[Worker] = []
+"""The worker of a forked process: set once when the process starts, read by each task it runs."""
+
+
+def _adopt(worker: Worker) -> None:
+    _ADOPTED.append(worker)
+
+
+def _run_adopted(task: Task) -> TaskResult:
+    return _ADOPTED[-1].run(task)
