@@ -8,6 +8,7 @@ both lists in configuration (the rules' ``sensitive-columns`` and
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -111,11 +112,31 @@ def sensitive_pattern(column: Column, patterns: Iterable[str] = DEFAULT_SENSITIV
         return None
     logical = column.logical_name.split("_", 1)[-1] if "_" in column.logical_name else column.logical_name
     names = (normalise(logical), normalise(column.display_name))
-    for pattern in patterns:
-        wanted = normalise(pattern)
+    normalised, screen = _prepared(tuple(patterns))
+    if screen is not None and not any(screen.search(name) for name in names if name):
+        return None
+    for pattern, wanted in normalised:
         if any(_matches(name, wanted) for name in names if name):
             return pattern
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _prepared(patterns: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], re.Pattern[str] | None]:
+    """The patterns normalised, and one expression that finds whether any can match (None: always look).
+
+    Most columns match nothing; the expression tells so in one search
+    instead of a test per pattern, and the patterns are normalised once per
+    list rather than once per column.
+    """
+    normalised = tuple((pattern, normalise(pattern)) for pattern in patterns)
+    wanted = [w for _, w in normalised]
+    if not wanted or "" in wanted:
+        return normalised, None
+    anywhere = [re.escape(w) for w in wanted if len(w) > 4]
+    at_end = [re.escape(w) for w in wanted if len(w) <= 4]
+    parts = ([f"(?:{'|'.join(anywhere)})"] if anywhere else []) + ([f"(?:{'|'.join(at_end)})\\Z"] if at_end else [])
+    return normalised, re.compile("|".join(parts))
 
 
 def _matches(name: str, pattern: str) -> bool:

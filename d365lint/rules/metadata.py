@@ -250,13 +250,14 @@ def _defined_names(parsed: ParsedSource) -> _ScriptNames:
     return _ScriptNames(frozenset(paths), frozenset(leaves))
 
 
-def _library_scripts(solution: Solution, context: RuleContext) -> dict[str, _ScriptNames | None]:
-    """The names each script web resource of the solution defines (None when it cannot be read)."""
+def _library_scripts(solution: Solution, context: RuleContext, wanted: set[str]) -> dict[str, _ScriptNames | None]:
+    """The names each ``wanted`` script web resource of the solution defines (None when it cannot be read)."""
     scripts: dict[str, _ScriptNames | None] = {}
     for source in solution.files:
-        if source.web_resource and source.language.value in ("javascript", "typescript"):
+        name = (source.web_resource or "").lower()
+        if name in wanted and source.language.value in ("javascript", "typescript"):
             parsed = context.parse(source)
-            scripts[source.web_resource.lower()] = _defined_names(parsed) if parsed is not None else None
+            scripts[name] = _defined_names(parsed) if parsed is not None else None
     return scripts
 
 
@@ -283,7 +284,8 @@ def check_invalid_form_handler(solution: Solution, context: RuleContext) -> Iter
         for dependency in solution.missing_dependencies
         if dependency.required_type == WEB_RESOURCE_COMPONENT
     }
-    scripts = _library_scripts(solution, context) if any(form.handlers for form in solution.forms) else {}
+    libraries = {handler.library.lower() for form in solution.forms for handler in form.handlers if handler.enabled}
+    scripts = _library_scripts(solution, context, libraries) if libraries else {}
     for form in solution.forms:
         for handler in form.handlers:
             if not handler.enabled or not handler.library:

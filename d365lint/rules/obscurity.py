@@ -304,7 +304,7 @@ cell is visible.
 def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> Iterator[Finding]:
     """Sensitive, unsecured columns hidden by form XML or unconditionally by the form's OnLoad script."""
     patterns = tuple(context.options["sensitive-columns"])
-    parsed_by_name = _parsed_scripts(solution, context)
+    parsed_by_name: dict[str, ParsedSource] | None = None
     for form in solution.forms:
         table = solution.table(form.table)
         if table is None:
@@ -317,6 +317,10 @@ def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> 
                 if finding is not None and (finding.location, control.column) not in seen:
                     seen.add((finding.location, control.column))
                     yield finding
+        if not _has_exposed_column(form, table, patterns):
+            continue  # only a sensitive, unsecured column of the form can be reported: no script to analyse
+        if parsed_by_name is None:
+            parsed_by_name = _parsed_scripts(solution, context)
         for handler, parsed, hide in _script_hides(form, parsed_by_name):
             for column in _hidden_columns(form, hide.target):
                 location = parsed.location(hide.place)
@@ -325,6 +329,15 @@ def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> 
                 if finding is not None and (location, column) not in seen:
                     seen.add((location, column))
                     yield finding
+
+
+def _has_exposed_column(form: Form, table: Table, patterns: tuple[str, ...]) -> bool:
+    """Whether a control of ``form`` binds a sensitive column of ``table`` that is not field-secured."""
+    for name in {control.column for control in form.controls}:
+        column = table.column(name)
+        if column is not None and not column.is_secured and sensitive_pattern(column, patterns) is not None:
+            return True
+    return False
 
 
 def _parsed_scripts(solution: Solution, context: RuleContext) -> dict[str, ParsedSource]:

@@ -106,21 +106,73 @@ def _names(ix: ScriptIndex, node: tree_sitter.Node) -> Chain | None:
     return strip_window(without_calls(chain)) if chain else None
 
 
+# The names Client API chains start with (window hops and calls aside): every rule that reads
+# ``_member_chains`` looks for chains rooted here, so member expressions rooted elsewhere are skipped.
+_CLIENT_API_ROOTS = frozenset({"Xrm", "GetGlobalContext", "Microsoft", "CrmEncodeDecode", "Mscrm", "MSCRM", "XUI"})
+
+
+def _root(chain: Chain) -> str | None:
+    """The first name of ``strip_window(without_calls(chain))``, without building either."""
+    last = None
+    for segment in chain:
+        if segment == CALL:
+            continue
+        if segment not in WINDOW_NAMES:
+            return segment
+        last = segment
+    return last
+
+
+# The word a member expression's text starts with: its innermost name when that is an identifier.
+_LEADING_WORD = re.compile(rb"[A-Za-z_$\\\x80-\xff][\w$\\\x80-\xff]*")
+
+
+def _leading_word(ix: ScriptIndex, node: tree_sitter.Node) -> str | None:
+    """The identifier ``node``'s text starts with (``a`` of ``a.b().c``), or None when it starts otherwise."""
+    match = _LEADING_WORD.match(ix.parsed.data, node.start_byte)
+    return match.group().decode("utf-8", "replace") if match else None
+
+
+def _may_lead_to_client_api(ix: ScriptIndex, word: str) -> bool:
+    """Whether a chain starting with the name ``word`` can be rooted in ``_CLIENT_API_ROOTS``.
+
+    Through an alias, the chain starts with what the alias stands for; a
+    window hop (``window``, ``parent``, an alias of ``window``) leaves the
+    root to the rest of the chain, so it may.
+    """
+    if word in _CLIENT_API_ROOTS or word in WINDOW_NAMES:
+        return True
+    if word not in ix.aliases:
+        return False
+    root = _root(ix.resolve((word,)))
+    return root is None or root in _CLIENT_API_ROOTS or root in WINDOW_NAMES
+
+
 def _member_chains(ix: ScriptIndex) -> tuple[tuple[tree_sitter.Node, tuple[Chain, ...]], ...]:
-    """Each member expression with what it names, through calls: resolved through aliases, and as written.
+    """Each member expression of the Client API with what it names, through calls: resolved through aliases, and as written.
 
     Both spellings count, as in ESLint's rules: after ``Xrm = frame.getXrm()``,
-    ``Xrm.Page`` still means the Client API.
+    ``Xrm.Page`` still means the Client API. Only chains rooted in
+    ``_CLIENT_API_ROOTS`` are kept: scripts are mostly ``formContext`` chains,
+    which no rule reading this looks at.
     """
     found: list[tuple[tree_sitter.Node, tuple[Chain, ...]]] = []
     if not ix.mentions("Xrm", "GetGlobalContext", "Mscrm", "MSCRM", "XUI", "CrmEncodeDecode", "Microsoft.Crm"):
         return ()
+    aliases = ix.aliases
+    candidate_words: dict[str, bool] = {}
     for node in ix.of("member_expression"):
-        resolved = ix.chain(node, through_calls=True)
+        word = _leading_word(ix, node)
+        if word is not None and word not in candidate_words:
+            candidate_words[word] = _may_lead_to_client_api(ix, word)
+        if word is not None and not candidate_words[word]:
+            continue  # rooted in a local object (formContext, this…): its chain cannot start in the Client API
         written = ix.chain(node, through_calls=True, resolve=False)
-        chains = tuple(dict.fromkeys(c for c in (resolved, written) if c is not None))
-        if chains:
-            found.append((node, chains))
+        if written is None:
+            continue
+        resolved = ix.chain(node, through_calls=True) if written[0] in aliases else written
+        if _root(written) in _CLIENT_API_ROOTS or (resolved is not written and _root(resolved) in _CLIENT_API_ROOTS):
+            found.append((node, tuple(dict.fromkeys((resolved, written)))))
     return tuple(found)
 
 
@@ -196,6 +248,10 @@ def _restricted_members(table: Mapping[Chain, str], *, allow: Callable[[ParsedSo
     ``parent.Xrm.Page``, ``var ctx = Xrm.Page.context; ctx.getOrgLcid()`` and
     ``Xrm.Utility.getGlobalContext().getServerUrl()`` are all found.
     """
+
+    outside = {names[0] for names in table} - _CLIENT_API_ROOTS
+    if outside:
+        raise ValueError(f"restricted members rooted outside _CLIENT_API_ROOTS: {sorted(outside)}")
 
     def check(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
         ix = script_index(parsed)
