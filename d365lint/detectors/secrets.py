@@ -4,30 +4,41 @@ Three signals are combined, as the best secret scanners do, but with
 Dataverse knowledge on top:
 
 * the place: a value assigned to a credential-named key (``clientSecret``,
-  ``Password=``, ``"apiKey":``, ``<password>``…);
-* well-known token formats (storage account keys, SAS signatures, JWTs,
-  PEM private keys, cloud provider and SaaS tokens);
+  ``Password=``, ``"apiKey":``, ``<password>``, ``<add key="ApiKey" value=…>``,
+  a flow's ``Authorization`` header…);
+* well-known token formats (storage account keys, SAS and signed-URL
+  signatures, Azure AD client secrets, JWTs, PEM private keys, cloud
+  provider and SaaS tokens, Basic credentials, passwords in URLs);
 * the value's shape: length, character classes and entropy.
 
 Values that are names or references are never secrets: Dataverse logical
-and schema names (``new_password``), placeholders (``<password>``,
-``${API_KEY}``, ``%VAR%``, ``$(Var)``), Key Vault references and empty
-strings. The detector returns offsets into the scanned text; rules turn
-them into locations, and :mod:`d365lint.redaction` decides what is shown.
+and schema names (``new_password``), setting names (``AppSettings:ApiKey``),
+placeholders (``<password>``, ``${API_KEY}``, ``%VAR%``, ``$(Var)``,
+``#{Token}#``), flow expressions (``@parameters('key')``), Key Vault
+references, GUIDs, subresource-integrity hashes, ``data:`` URIs (inline
+images) and empty strings. Names that describe a secret without holding it
+(``secretName``, ``tokenEndpoint``, ``passwordPolicy``, ``publicKey``) hold
+none. The detector returns offsets into the scanned text; rules turn them
+into locations, and :mod:`d365lint.redaction` decides what is shown.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from d365lint.parsing.json_text import JsonTextError, LocatedStr, parse_located_json, raw_offset
 
 DEFAULT_KEYWORDS = (
     "password",
     "passwd",
     "pwd",
+    "passphrase",
     "secret",
     "clientsecret",
     "client_secret",
@@ -48,6 +59,8 @@ DEFAULT_KEYWORDS = (
     "privatekey",
     "private_key",
     "authorization",
+    "credential",
+    "pfx",
 )
 
 
@@ -61,50 +74,159 @@ class Secret:
     key: str = ""
 
 
+def _basic_credentials(value: str) -> bool:
+    """Whether a Basic scheme's value decodes to ``user:password`` with a real password."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon) and decoded.isprintable() and looks_like_secret("password", password)
+
+
+def _url_password(value: str) -> bool:
+    return looks_like_secret("password", value)
+
+
+def _random_token(value: str) -> bool:
+    """A bearer token or signature: long, mixed, not a word or an expression."""
+    return len(value) >= 16 and shannon_entropy(value) >= 3.5 and any(c.isdigit() for c in value)
+
+
 @dataclass(frozen=True, slots=True)
 class _TokenFormat:
     kind: str
     pattern: re.Pattern[str]
     group: int = 0
+    valid: Callable[[str], bool] | None = None
 
 
 # Well-known formats. Each is specific enough to report wherever it appears.
 TOKEN_FORMATS = (
     _TokenFormat("Azure storage account key", re.compile(r"AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)", re.I), 1),
+    _TokenFormat("Azure shared access key", re.compile(r"SharedAccessKey\s*=\s*([A-Za-z0-9+/]{42,44}=?)", re.I), 1),
+    _TokenFormat("SAS signature", re.compile(r"[?&;]sig=([A-Za-z0-9%+/_-]{30,}(?:%3D|=){0,2})", re.I), 1),
     _TokenFormat(
-        "Azure shared access key",
-        re.compile(r"SharedAccessKey\s*=\s*([A-Za-z0-9+/]{42,44}=?)", re.I),
+        "Azure Functions key",
+        re.compile(r"\.azurewebsites\.net/api/[^\s\"'<>?#]*\?(?:[^\s\"'<>#]*&)?code=([A-Za-z0-9_\-/+=%]{20,})", re.I),
         1,
     ),
-    _TokenFormat("SAS signature", re.compile(r"[?&;]sig=([A-Za-z0-9%+/]{30,}(?:%3D|=){0,2})", re.I), 1),
-    _TokenFormat("Azure AD client secret", re.compile(r"(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])"), 1),
+    _TokenFormat(
+        "Azure AD client secret",
+        re.compile(r"(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])"),
+        1,
+    ),
     _TokenFormat("JSON Web Token", re.compile(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"), 1),
-    _TokenFormat("private key", re.compile(r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----)"), 1),
+    _TokenFormat(
+        "private key",
+        re.compile(
+            r"(-----BEGIN (?P<type>RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[\s\S]{0,8000}?-----END (?P=type)?PRIVATE KEY(?: BLOCK)?-----)?)"
+        ),
+        1,
+    ),
     _TokenFormat("AWS access key id", re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"), 1),
     _TokenFormat("GitHub token", re.compile(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})\b"), 1),
+    _TokenFormat("GitLab token", re.compile(r"\b(glpat-[A-Za-z0-9_-]{20})\b"), 1),
+    _TokenFormat("npm token", re.compile(r"\b(npm_[A-Za-z0-9]{36})\b"), 1),
     _TokenFormat("Google API key", re.compile(r"\b(AIza[0-9A-Za-z_-]{35})\b"), 1),
+    _TokenFormat("Google OAuth client secret", re.compile(r"\b(GOCSPX-[A-Za-z0-9_-]{28})\b"), 1),
     _TokenFormat("Stripe secret key", re.compile(r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b"), 1),
     _TokenFormat("Slack token", re.compile(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})\b"), 1),
+    _TokenFormat(
+        "Slack webhook URL", re.compile(r"(https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,})"), 1
+    ),
+    _TokenFormat(
+        "Teams webhook URL",
+        re.compile(r"(https://[a-z0-9.-]+\.webhook\.office\.com/webhookb2/[^\s\"'<>]+/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"),
+        1,
+    ),
+    _TokenFormat("SendGrid API key", re.compile(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b"), 1),
+    _TokenFormat("Twilio API key", re.compile(r"\b(SK[0-9a-f]{32})\b"), 1),
+    _TokenFormat("Mailchimp API key", re.compile(r"\b([0-9a-f]{32}-us[0-9]{1,2})\b"), 1),
+    _TokenFormat("OpenAI API key", re.compile(r"\b(sk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})\b"), 1),
+    _TokenFormat("Meta access token", re.compile(r"\b(EAA[A-Za-z0-9]{90,})\b"), 1),
+    _TokenFormat("Telegram bot token", re.compile(r"\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b"), 1),
+    _TokenFormat("Basic credentials", re.compile(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"), 1, _basic_credentials),
+    _TokenFormat("bearer token", re.compile(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)(?![A-Za-z0-9\-._~+/=])"), 1, _random_token),
+    _TokenFormat(
+        "password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^/\s:@\"'<>]{3,})@[A-Za-z0-9]", re.I), 1, _url_password
+    ),
 )
 
-_QUOTED_KEY_VALUE = r"""["']?(?P<key>[A-Za-z0-9_.\-]*(?:{keywords})[A-Za-z0-9_.\-]*)["']?\s*[:=]\s*(?P<quote>["']?)(?P<value>[^"'\s;&,<>{{}}]*[^"';&,<>{{}}]*?)(?P=quote)(?=[\s;&,}}<]|$)"""
+_QUOTED_KEY_VALUE = r"""["']?(?P<key>[A-Za-z0-9_.\-]*(?:{keywords})[A-Za-z0-9_.\-]*)["']?\s*[:=]\s*(?P<quote>["']?)(?P<value>[^"'\s;&,<>{{}}]*[^"';&,<>{{}}]*?)(?P=quote)(?=[\s;&,}}<>/)\]]|$)"""
 _XML_ELEMENT_VALUE = r"""<(?P<key>[A-Za-z0-9_.\-]*(?:{keywords})[A-Za-z0-9_.\-]*)>(?P<value>[^<]+)</(?P=key)>"""
+# <add key="ApiKey" value="…"/> (app.config), <field name="contoso_password" value="…"/> (configuration data),
+# <setting name="Password" serializeAs="String"><value>…</value> (settings files).
+_XML_NAMED_VALUE = (
+    r"""<[A-Za-z][\w:.-]*\s[^<>]*?\b(?:key|name)\s*=\s*"(?P<key>[^"<>]*(?:{keywords})[^"<>]*)"[^<>]*?"""
+    r"""(?:\b(?:value|content)\s*=\s*"(?P<value>[^"<>]*)"|>\s*<value>(?P<element>[^<]*)</value>)"""
+)
+
+_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w-]+=[\w.-]+)*;base64,[A-Za-z0-9+/=\s]+", re.I)
 
 _PLACEHOLDER = re.compile(
     r"""^(?:
-        <[^>]*> | \$\{[^}]*\} | \{\{[^}]*\}\} | %[A-Za-z0-9_]+% | \$\([^)]*\) | \$[A-Za-z_][A-Za-z0-9_]* |
-        @Microsoft\.KeyVault\(.*\) | \[parameters\(.*\)\] | \*+ | x{3,} | X{3,} | \.{3,} |
-        (?:your|my|the|some|enter|insert|replace)[-_ ]?.* | .*(?:placeholder|changeme|example|sample|dummy|redacted).*
+        <[^>]*> | \$\{[^}]*\} | \{\{.*\}\} | \{[A-Za-z_][\w.:-]*\} | \{\d+\} | %[A-Za-z0-9_]+% | %\([A-Za-z_]+\)s |
+        \$\([^)]*\) | \$[A-Za-z_][A-Za-z0-9_]* | \#\{[^}]*\}\#? | __[A-Za-z0-9_]+__ | @\{.*\} | @[A-Za-z]+\(.*\).* |
+        @Microsoft\.KeyVault\(.*\) | \[parameters\(.*\)\] | \[variables\(.*\)\] | \*+ | x{3,} | X{3,} | \.{3,} | •+ |
+        (?:your|enter|insert|replace)[-_ ]?.* | (?:my|some)[-_ ].* | .*(?:placeholder|changeme|change_me|example|sample|dummy|redacted|fake|todo).*
     )$""",
     re.I | re.X,
 )
+_EXPRESSION = re.compile(r"@\{|\{\{|\$\{|\#\{|\$\(")
 _KEY_VAULT_REFERENCE = re.compile(r"/subscriptions/[^/]+/resourceGroups/.+/providers/Microsoft\.KeyVault/vaults/", re.I)
 _KEY_VAULT_URI = re.compile(r"^https://[a-z0-9-]+\.vault\.azure\.net/secrets/", re.I)
 _LOGICAL_NAME = re.compile(r"^[A-Za-z]{2,8}_[A-Za-z][A-Za-z0-9_]*$")
+_GUID = re.compile(r"^[{(]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[})]?$", re.I)
+_INTEGRITY_HASH = re.compile(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_FILE_NAME = re.compile(r"^[\w .\\/:-]*\.(?:pem|pfx|p12|key|crt|cer|json|txt|config|xml|env|ini|ya?ml|js|cs|dll)$", re.I)
+# Setting names and paths (AppSettings:ApiKey, Contoso.Integration.Secret, x-api-key, ClientSecret).
+_SETTING_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:[:./\\][A-Za-z_][A-Za-z0-9_-]*)+$")
+_WORDS = re.compile(r"^[A-Za-z][A-Za-z_-]*$")
+_CAMEL_WORDS = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+$")
+# A site-relative URL whose segments are words (``/Account/Login``,
+# ``/forgot-password``); random characters after a slash still count.
+_URL_PATH = re.compile(r"^(?:/[A-Za-z][a-z0-9_.~-]*)+/?$")
 _NOT_SECRET_WORDS = frozenset(
     {"true", "false", "null", "none", "undefined", "required", "optional", "strict", "basic", "bearer", "token",
-     "password", "secret", "string", "hidden", "enabled", "disabled", "yes", "no", "default", "empty", "n/a"}
+     "password", "secret", "string", "hidden", "enabled", "disabled", "yes", "no", "default", "empty", "n/a",
+     "include", "omit", "same-origin", "securestring", "secureobject", "oauthsetting", "apikey", "api_key"}
 )
+
+# A key that names something about a secret, not the secret: secretName,
+# keyVaultSecretUri, tokenEndpoint, passwordPolicy, apiKeyHeader, tokenHash...
+_METADATA_KEY = re.compile(
+    r"(name|id|uri|url|endpoint|path|type|ref|reference|field|column|attribute|policy|length|expiry|expires|expiresin|"
+    r"expireson|expiration|lifetime|timeout|ttl|header|version|format|mode|provider|store|vault|source|label|hint|prompt|"
+    r"hash|checksum|digest|thumbprint|fingerprint|file|filename|location|parameter|param|variable|setting|settings|"
+    r"config|configuration|property|message|error|text|description|title|caption|placeholder|tooltip|pattern|regex|"
+    r"validator|validation|rule|template|kind|category|scheme|method|scope|scopes|audience|resource|issuer|cache|"
+    r"handler|manager|factory|client|count|attempts|date|time|required|enabled|changed|reset|container|claim|flag|"
+    r"strength|complexity|placeholder|input|button|control|element|tab|selector|display|visible|visibility|icon|"
+    r"status|state|service|request|response|result|callback|event|listener|option|options|helper|generator|"
+    r"validity|valid|invalid|mask|masked|encoding|encoded|algorithm|alg|size|bits|index|key)s?$",
+    re.I,
+)
+# Keys that end in "key" are names unless the "key" is the credential: apiKey, accessKey, storage account key...
+_KEY_SUFFIX_CREDENTIALS = re.compile(
+    r"(?:apikey|api_key|api-key|accesskey|access_key|accountkey|sharedaccesskey|subscriptionkey|subscription-key|"
+    r"privatekey|private_key|secretkey|secret_key|secret-key|signingkey|masterkey|functionkey|hostkey|"
+    r"encryptionkey|authkey|servicekey|storagekey)$",
+    re.I,
+)
+_NOT_CREDENTIAL_PREFIX = re.compile(
+    r"^(?:is|has|use|uses|show|hide|enable|allow|require|requires|max|min|get|on|validate|forgot|should|can|must)(?=[A-Z_-])"
+)
+_PASSWORD_WORDS = ("password", "passwd", "pwd", "passphrase")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_NORMALIZED_KEYWORDS = tuple(dict.fromkeys(_normalized(keyword) for keyword in DEFAULT_KEYWORDS))
 
 
 def shannon_entropy(value: str) -> float:
@@ -121,55 +243,106 @@ def is_reference(value: str) -> bool:
     return (
         not stripped
         or bool(_PLACEHOLDER.match(stripped))
+        or bool(_EXPRESSION.search(stripped))
         or bool(_KEY_VAULT_REFERENCE.search(stripped))
         or bool(_KEY_VAULT_URI.match(stripped))
     )
 
 
-# A key that names something about a secret, not the secret: secretName,
-# keyVaultSecretUri, tokenEndpoint, passwordPolicy, apiKeyHeader...
-_METADATA_KEY = re.compile(
-    r"(name|id|uri|url|endpoint|path|type|ref|reference|field|column|attribute|policy|length|expiry|expires|header|"
-    r"version|format|mode|provider|store|source|label|hint|prompt)s?$",
-    re.I,
-)
+def _mentions_keyword(name: str, extra_keywords: Iterable[str] = ()) -> bool:
+    normalized = _normalized(name)
+    return any(keyword in normalized for keyword in _NORMALIZED_KEYWORDS) or any(
+        _normalized(keyword) in normalized for keyword in extra_keywords if _normalized(keyword)
+    )
 
 
-# A site-relative URL whose segments are words (``/Account/Login``,
-# ``/forgot-password``); random characters after a slash still count.
-_URL_PATH = re.compile(r"^(?:/[A-Za-z][a-z0-9_.~-]*)+/?$")
+def is_credential_name(name: str, extra_keywords: Iterable[str] = ()) -> bool:
+    """Whether ``name`` (a key, variable, parameter, column or header) names a credential itself.
+
+    ``clientSecret``, ``API_KEY``, ``Ocp-Apim-Subscription-Key`` and
+    ``contoso_password`` do; ``secretName``, ``tokenEndpoint``,
+    ``publicKey``, ``isPasswordRequired`` and ``passwordKey`` name
+    something about a credential and do not.
+    """
+    bare = name.strip().strip("\"'@$_").rsplit(".", 1)[-1]
+    if not bare or not _mentions_keyword(bare, extra_keywords):
+        return False
+    normalized = _normalized(bare)
+    if "public" in normalized or "publishable" in normalized or _NOT_CREDENTIAL_PREFIX.match(bare):
+        return False
+    metadata = _METADATA_KEY.search(bare)
+    return not metadata or (metadata.group(1).lower() == "key" and bool(_KEY_SUFFIX_CREDENTIALS.search(bare)))
+
+
+def _is_name_like(value: str) -> bool:
+    """Setting names, identifiers and paths: what code and configuration use to *name* a credential."""
+    has_digit = any(c.isdigit() for c in value)
+    if _SETTING_PATH.match(value) and (not has_digit or _mentions_keyword(value)):
+        return True
+    if _WORDS.match(value) and (_mentions_keyword(value) or _CAMEL_WORDS.match(value)):
+        return True
+    return bool(_LOGICAL_NAME.match(value) and shannon_entropy(value) < 4.0)
 
 
 def looks_like_secret(key: str, value: str) -> bool:
     """Whether ``value``, held by a credential-named ``key``, is plausibly a real secret."""
     stripped = value.strip()
-    if _METADATA_KEY.search(key.strip("\"'")):
+    if key and not is_credential_name(key) and _mentions_keyword(key):
         return False
     if is_reference(stripped) or stripped.lower() in _NOT_SECRET_WORDS:
         return False
-    if _LOGICAL_NAME.match(stripped) and shannon_entropy(stripped) < 4.0:
+    if any(c.isspace() for c in stripped):
+        return False  # prose and labels: "Enter the password", "Invalid token"
+    if _is_name_like(stripped) or _GUID.match(stripped) or _INTEGRITY_HASH.match(stripped):
         return False
-    if " " in stripped and len(stripped.split()) > 2:
-        return False  # prose: "Enter the password of the service account"
-    if stripped.lower().startswith(("http://", "https://")) and "@" not in stripped:
+    if stripped.isdigit() or _EMAIL.match(stripped) or _FILE_NAME.match(stripped) or _URL_PATH.match(stripped):
         return False
-    if _URL_PATH.match(stripped):
-        return False  # a route: '/account/login/forgotpassword': '/forgot-password'
-    lowered_key = key.lower()
-    if any(word in lowered_key for word in ("password", "passwd", "pwd")):
+    if stripped.lower().startswith(("http://", "https://", "data:")) and "@" not in stripped:
+        return False
+    if any(word in _normalized(key) for word in _PASSWORD_WORDS):
         return len(stripped) >= 6 and len(set(stripped)) >= 4
-    return len(stripped) >= 12 and shannon_entropy(stripped) >= 3.0
+    has_digit = any(c.isdigit() for c in stripped)
+    return len(stripped) >= 12 and shannon_entropy(stripped) >= 3.0 and (has_digit or len(stripped) >= 20)
 
 
-def _keyword_patterns(keywords: Iterable[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _keyword_patterns(keywords: Iterable[str]) -> tuple[re.Pattern[str], ...]:
     alternatives = "|".join(sorted({re.escape(k) for k in keywords}, key=len, reverse=True))
     return (
         re.compile(_QUOTED_KEY_VALUE.format(keywords=alternatives), re.I),
         re.compile(_XML_ELEMENT_VALUE.format(keywords=alternatives), re.I),
+        re.compile(_XML_NAMED_VALUE.format(keywords=alternatives), re.I),
     )
 
 
 _DEFAULT_PATTERNS = _keyword_patterns(DEFAULT_KEYWORDS)
+
+
+def _without_data_uris(text: str) -> str:
+    """``text`` with inline ``data:`` payloads (images, fonts) blanked, offsets kept."""
+    if "base64," not in text:
+        return text
+    return _DATA_URI.sub(lambda match: " " * len(match.group(0)), text)
+
+
+def _format_hits(text: str) -> Iterator[Secret]:
+    for token in TOKEN_FORMATS:
+        for match in token.pattern.finditer(text):
+            value = match.group(token.group)
+            if token.valid is None or token.valid(value):
+                yield Secret(token.kind, value, match.start(token.group))
+
+
+def _scheme_stripped(secret: Secret) -> Secret | None:
+    """An ``Authorization`` value without its scheme (``Bearer …``, ``Basic …``); None when nothing is left."""
+    scheme, _, credential = secret.value.partition(" ")
+    if not credential or scheme.lower() not in ("bearer", "basic", "token", "apikey", "sharedaccesssignature", "key"):
+        return secret
+    credential = credential.strip()
+    basic = scheme.lower() == "basic"
+    if not (_basic_credentials(credential) if basic else looks_like_secret("token", credential)):
+        return None
+    kind = "Basic credentials" if basic else "token"
+    return Secret(kind, credential, secret.start + secret.value.index(credential), secret.key)
 
 
 def scan_text(text: str, extra_keywords: Iterable[str] = ()) -> list[Secret]:
@@ -181,51 +354,157 @@ def scan_text(text: str, extra_keywords: Iterable[str] = ()) -> list[Secret]:
     """
     extra = tuple(extra_keywords)
     patterns = _keyword_patterns(DEFAULT_KEYWORDS + extra) if extra else _DEFAULT_PATTERNS
+    visible = _without_data_uris(text)
     found: dict[int, Secret] = {}
-    for token in TOKEN_FORMATS:
-        for match in token.pattern.finditer(text):
-            start = match.start(token.group)
-            found.setdefault(start, Secret(token.kind, match.group(token.group), start))
+    for secret in _format_hits(visible):
+        if not _overlaps(secret, found.values()):
+            found[secret.start] = secret
     for pattern in patterns:
-        for match in pattern.finditer(text):
-            key, value = match.group("key"), match.group("value")
-            start = match.start("value")
-            if start in found or any(s.start <= start < s.start + len(s.value) for s in found.values()):
+        for match in pattern.finditer(visible):
+            group = "element" if match.groupdict().get("element") is not None else "value"
+            key, value, start = match.group("key"), match.group(group), match.start(group)
+            if value is None:
                 continue
-            if looks_like_secret(key, value):
-                found[start] = Secret(_kind_of_key(key), value.strip(), start, key)
+            secret = _keyed_secret(key, value, start, extra)
+            if secret is not None and not _overlaps(Secret("", value, start), found.values()):
+                found[secret.start] = secret
     return [found[start] for start in sorted(found)]
 
 
+def _overlaps(secret: Secret, found: Iterable[Secret]) -> bool:
+    end = secret.start + max(len(secret.value), 1)
+    return any(other.start < end and secret.start < other.start + max(len(other.value), 1) for other in found)
+
+
+def _keyed_secret(key: str, value: str, start: int, extra: tuple[str, ...]) -> Secret | None:
+    """The secret a credential-named ``key`` holds in ``value``, if it holds one."""
+    if not is_credential_name(key, extra):
+        return None
+    leading = len(value) - len(value.lstrip())
+    secret = Secret(_kind_of_key(key), value.strip(), start + leading, key)
+    stripped = _scheme_stripped(secret)
+    if stripped is not secret:
+        return stripped
+    return secret if looks_like_secret(key, value) else None
+
+
 def _kind_of_key(key: str) -> str:
-    lowered = key.lower().replace("_", "").replace("-", "")
+    lowered = _normalized(key)
     if "clientsecret" in lowered:
         return "client secret"
-    if any(word in lowered for word in ("password", "passwd", "pwd")):
+    if any(word in lowered for word in _PASSWORD_WORDS):
         return "password"
     if "token" in lowered or "bearer" in lowered or "authorization" in lowered:
         return "token"
-    if "key" in lowered:
+    if "key" in lowered or "pfx" in lowered:
         return "key"
     return "secret"
 
 
-def named_secret(name: str, value: str) -> Secret | None:
+def named_secret(name: str, value: str, extra_keywords: Iterable[str] = ()) -> Secret | None:
     """``value`` as a whole, when its ``name`` is credential-like and the value looks like a secret.
 
     Settings keep the key outside the value (an environment variable's
-    schema name, a site setting's ``Authentication/OpenAuth/Facebook/AppSecret``),
-    so the key-value shapes of :func:`scan_text` cannot see them.
+    schema name, a site setting's ``Authentication/OpenAuth/Facebook/AppSecret``,
+    a variable a literal is assigned to), so the key-value shapes of
+    :func:`scan_text` cannot see them.
     """
-    lowered = name.lower()
-    if not any(keyword in lowered for keyword in DEFAULT_KEYWORDS) or not looks_like_secret(name, value):
+    if not is_credential_name(name, extra_keywords):
         return None
-    kind = _kind_of_key(name)
-    return Secret(kind, value.strip(), len(value) - len(value.lstrip()), name)
+    return _keyed_secret(name, value, 0, tuple(extra_keywords))
+
+
+def literal_secrets(value: str, name: str = "", extra_keywords: Iterable[str] = ()) -> list[Secret]:
+    """Secrets in a string literal of code, given the name it is assigned to (if any).
+
+    A literal is data: connection strings, URLs and token formats inside it
+    count wherever it is; the whole literal counts when the variable, field,
+    property, parameter or key that receives it names a credential.
+    """
+    inside = scan_text(value, extra_keywords)
+    if inside:
+        return inside
+    whole = named_secret(name, value, extra_keywords) if name else None
+    return [whole] if whole else []
+
+
+def scan_value(text: str, name: str = "", extra_keywords: Iterable[str] = ()) -> list[Secret]:
+    """Secrets in a configuration value of any format: JSON, XML, key=value or plain text.
+
+    ``name`` is the setting that holds the value (an environment variable's
+    schema name): a value that is the secret as a whole counts when the name
+    is a credential's.
+    """
+    stripped = text.strip()
+    found = scan_json(text, extra_keywords) if stripped[:1] in "{[" else scan_text(text, extra_keywords)
+    if found or not name:
+        return found
+    whole = named_secret(name, text, extra_keywords)
+    return [whole] if whole else []
+
+
+# ---------------------------------------------------------------- JSON
+
+_VALUE_KEYS = frozenset({"value", "defaultvalue", "default", "content", "xmsapimtemplateparametervalue"})
+_NAME_KEYS = ("name", "key", "header", "headername", "xmsapimtemplateparametername", "parametername")
+_AUTHENTICATION_TYPES = frozenset({"raw"})
+
+
+def scan_json(text: str, extra_keywords: Iterable[str] = ()) -> list[Secret]:
+    """Secrets in a JSON document, judged by the key that holds each string.
+
+    Flows, connector definitions and JSON settings put a secret's name in
+    different places: the key itself (``"client_secret": …``), a sibling
+    (``{"name": "x-api-key", "value": …}``, a connector policy's
+    ``…Parameter.name``/``…Parameter.value``), or the parameter that owns a
+    ``defaultValue``. Text that is not JSON is scanned as text.
+    """
+    try:
+        document = parse_located_json(text)
+    except JsonTextError:
+        return scan_text(text, extra_keywords)
+    extra = tuple(extra_keywords)
+    found: dict[int, Secret] = {}
+    for name, value in _json_strings(document, "", None, ""):
+        for secret in _json_value_secrets(name, value, extra):
+            start = raw_offset(text, value, secret.start)
+            found.setdefault(start, replace(secret, start=start))
+    return [found[start] for start in sorted(found)]
+
+
+def _json_strings(node: object, key: str, parent: dict | None, owner: str) -> Iterator[tuple[str, LocatedStr]]:
+    """Every string of the document with the name that describes it."""
+    if isinstance(node, dict):
+        for child_key, child in node.items():
+            yield from _json_strings(child, str(child_key), node, key)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _json_strings(child, key, None, owner)
+    elif isinstance(node, LocatedStr):
+        yield _json_name(key, parent, owner), node
+
+
+def _json_name(key: str, parent: dict | None, owner: str) -> str:
+    normalized = _normalized(key)
+    if parent is not None and normalized in _VALUE_KEYS:
+        sibling = next((v for k, v in parent.items() if _normalized(str(k)) in _NAME_KEYS and isinstance(v, str)), None)
+        if sibling:
+            return sibling
+        authentication = next((v for k, v in parent.items() if _normalized(str(k)) == "type" and isinstance(v, str)), "")
+        return "authorization" if authentication.lower() in _AUTHENTICATION_TYPES else owner
+    return key
+
+
+def _json_value_secrets(name: str, value: str, extra: tuple[str, ...]) -> list[Secret]:
+    inside = scan_text(value, extra)
+    if inside:
+        return inside
+    whole = named_secret(name, value, extra) if name else None
+    return [whole] if whole else []
 
 
 def scan_code(text: str, extra_keywords: Iterable[str] = ()) -> list[Secret]:
-    """Secrets in source code (scripts, HTML, Liquid): :func:`scan_text` without unquoted values.
+    """Secrets in source code read as text (site templates, Liquid): :func:`scan_text` without unquoted values.
 
     In code an unquoted value is an expression (``token: captchaToken``,
     ``key = getKey()``), never a literal secret; well-known token formats
@@ -236,3 +515,56 @@ def scan_code(text: str, extra_keywords: Iterable[str] = ()) -> list[Secret]:
         for secret in scan_text(text, extra_keywords)
         if not secret.key or (secret.start > 0 and text[secret.start - 1] in "\"'`")
     ]
+
+
+def basic_pair_secret(value: str) -> Secret | None:
+    """The password of a ``user:password`` literal that code turns into Basic credentials."""
+    user, colon, password = value.partition(":")
+    if not colon or not user or ":" in password or any(c.isspace() for c in value):
+        return None
+    if not looks_like_secret("password", password):
+        return None
+    return Secret("password of Basic credentials", password, len(user) + 1)
+
+
+# ---------------------------------------------------------------- signing in with a password
+
+_AUTH_TYPE = re.compile(r"\bAuthType\s*=\s*[\"']?(Office365|AD|OAuth)\b", re.I)
+_PASSWORD_SETTING = re.compile(r"(?:^|[;\"'\s])(?:Password|Pwd)\s*=", re.I)
+_GRANT_TYPE_PASSWORD = re.compile(r"\bgrant_type[\"']?\s*[:=]\s*[\"']?password\b", re.I)
+_SEGMENT_END = re.compile(r"[\"'\n<>`]")
+
+
+PASSWORD_GRANT = "an OAuth password grant (grant_type=password)"
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordSignIn:
+    """A place where code or configuration signs in with a user name and password."""
+
+    kind: str
+    start: int
+
+
+def password_sign_ins(text: str) -> list[PasswordSignIn]:
+    """Connection strings that sign in to Dataverse as a user, and OAuth password grants, in ``text``.
+
+    ``AuthType=Office365``, ``AuthType=AD`` and ``AuthType=OAuth`` with
+    ``Password=`` sign in as a user (for OAuth, the resource-owner password
+    flow) instead of as an application with a certificate or client secret;
+    ``grant_type=password`` is the same flow called directly.
+    """
+    found = []
+    for match in _AUTH_TYPE.finditer(text):
+        segment = _connection_segment(text, match.start())
+        if _PASSWORD_SETTING.search(segment):
+            found.append(PasswordSignIn(f"a connection string with AuthType={match.group(1)} and a user's password", match.start()))
+    found.extend(PasswordSignIn(PASSWORD_GRANT, m.start()) for m in _GRANT_TYPE_PASSWORD.finditer(text))
+    return sorted(found, key=lambda sign_in: sign_in.start)
+
+
+def _connection_segment(text: str, position: int) -> str:
+    """The connection string around ``position``: up to the quotes, line ends or tags around it."""
+    before = max((m.end() for m in _SEGMENT_END.finditer(text, max(0, position - 1000), position)), default=max(0, position - 1000))
+    after = _SEGMENT_END.search(text, position)
+    return text[before : after.start() if after else len(text)]

@@ -37,6 +37,8 @@ SOURCE_LANGUAGES = {
     ".py": Language.PYTHON,
 }
 ASSEMBLY_SUFFIXES = (".dll",)
+# Configuration-migration data: data.xml beside its data_schema.xml, in a folder or a zip.
+DATA_FILE, DATA_SCHEMA_FILE = "data.xml", "data_schema.xml"
 SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", "bin", "obj", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 UNPACKED_MANIFEST = ("Other", "Solution.xml")
 # An unzipped export: all three at its root. (An unpacked tree's Other/ folder
@@ -142,6 +144,10 @@ class Loader:
             return
         for problem in tree.archive.problems:
             self.diagnostics.append(Diagnostic(problem.message, Location(location.path, member=problem.member)))
+        data = tree.find(DATA_FILE) if tree.find(DATA_SCHEMA_FILE) else None
+        if data is not None and tree.find("solution.xml") is None:
+            self.load_raw_member(tree, data)
+            return
         if tree.find("solution.xml") is None or tree.find("customizations.xml") is None:
             self.diagnostics.append(
                 Diagnostic("not a solution zip: no solution.xml and customizations.xml at its root", location, "warning")
@@ -172,7 +178,7 @@ class Loader:
             self.load_solution_folder(root, solution_root_kind(root) or "unpacked")
         elif suffix in SOURCE_LANGUAGES:
             self.load_source(path, SOURCE_LANGUAGES[suffix])
-        elif suffix in ASSEMBLY_SUFFIXES:
+        elif suffix in ASSEMBLY_SUFFIXES or is_loose_artifact(path):
             self.load_raw(path)
 
     def load_site(self, root: Path) -> None:
@@ -194,6 +200,12 @@ class Loader:
             self.diagnostics.append(Diagnostic(str(error), location))
             return
         self.files.append(SourceFile(language, text, location))
+
+    def load_raw_member(self, tree: ZipTree, member: str) -> None:
+        try:
+            self.raw_files.append(RawFile(member, tree.read(member), tree.location(member)))
+        except (OSError, ArchiveError) as error:
+            self.diagnostics.append(Diagnostic(f"cannot read file: {error}", tree.location(member)))
 
     def load_raw(self, path: Path) -> None:
         try:
@@ -217,7 +229,7 @@ class Loader:
                 self.load_zip(path)
             elif suffix in SOURCE_LANGUAGES:
                 self.load_source(path, SOURCE_LANGUAGES[suffix])
-            elif suffix in ASSEMBLY_SUFFIXES:
+            elif suffix in ASSEMBLY_SUFFIXES or is_loose_artifact(path):
                 self.load_raw(path)
 
     def workspace(self, focus: frozenset[str] | None) -> Workspace:
@@ -229,6 +241,18 @@ class Loader:
             focus=focus,
             sites=tuple(self.sites),
         )
+
+
+def is_loose_artifact(path: Path) -> bool:
+    """A flow or classic workflow kept outside a solution (``…/Workflows/x.json``), or configuration data.
+
+    Only files a Dataverse tool writes in these places are read: JSON and
+    XAML in a ``Workflows`` folder, and ``data.xml`` beside ``data_schema.xml``.
+    """
+    name = path.name.lower()
+    if name == DATA_FILE:
+        return _exists_ci(path.parent, DATA_SCHEMA_FILE)
+    return path.parent.name.lower() == "workflows" and path.suffix.lower() in (".json", ".xaml")
 
 
 def _solution_root_of(path: Path, top: Path) -> Path | None:

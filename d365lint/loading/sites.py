@@ -431,6 +431,16 @@ class SiteBuilder:
         )
 
 
+def is_site_content(path: str) -> bool:
+    """Whether a file (by its ``/``-separated path) is site content that the site rules read, not a web file.
+
+    Script rules read every loose script; rules that judge what a site
+    serves (credentials in it) leave these files to the site rules.
+    """
+    lowered = path.lower()
+    return lowered.endswith(tuple(CONTENT_SUFFIXES)) or (f"/{SERVER_LOGIC_FOLDER}" in f"/{lowered}" and lowered.endswith(".js"))
+
+
 def _content_kind(path: str) -> str | None:
     for suffix, kind in CONTENT_SUFFIXES.items():
         if path.endswith(suffix):

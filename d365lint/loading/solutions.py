@@ -72,8 +72,9 @@ from d365lint.parsing.xml import XmlDocument, XmlError, child, children, descend
 ENV_VAR_VALUES_FILE = "environmentvariablevalues.json"
 # SolutionPackager keeps every service endpoint in one file, PluginAssemblies/ServiceEndpoints.xml.
 SERVICE_ENDPOINTS_FILE = "serviceendpoints.xml"
-# Folders whose files the model keeps as bytes for the rule families that read them.
-RAW_FILE_FOLDERS = ("workflows/", "connectors/", "data/")
+# Folders whose files the model keeps as bytes for the rule families that read them
+# (exports keep connector files in Connector/, pac solution unpack in Connectors/).
+RAW_FILE_FOLDERS = ("workflows/", "connectors/", "connector/", "data/")
 _MANAGED_TWIN = re.compile(r"_managed(\.[a-z]+)?\.xml$", re.I)
 
 # The files a custom connector names, by the element that names them.

@@ -1,0 +1,499 @@
+"""Where string literals go in code: the names that receive them, for the credential rules.
+
+A secret in code is a string literal that something credential-shaped
+receives: a variable, field, property or parameter named like a credential
+(``clientSecret = "…"``), a dictionary key or header (``{"x-api-key": "…"}``,
+``headers.Add("Authorization", "…")``), an object initialiser
+(``new Options { Password = "…" }``), a named argument (``password="…"``)
+or a positional parameter of a credential API (``new NetworkCredential(user,
+"…")``, ``ClientSecretCredential(tenant, client, "…")``). This module finds,
+for every literal of a C#, JavaScript/TypeScript or Python file, the name it
+is given; :mod:`d365lint.detectors.secrets` judges the value. Reads from
+configuration are calls, not literals, and are never candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import libcst
+import tree_sitter
+
+from d365lint.model import Language, Location
+from d365lint.parsing.js_helpers import string_value, unwrap
+from d365lint.parsing.python import PythonModule
+from d365lint.parsing.treesitter import ParsedSource
+
+# Positional parameters of credential APIs: type or method name -> {argument index: what it receives}.
+CSHARP_CREDENTIAL_ARGUMENTS: Mapping[str, Mapping[int, str]] = {
+    "NetworkCredential": {1: "password"},
+    "ClientCredential": {1: "clientSecret"},
+    "ClientSecretCredential": {2: "clientSecret"},
+    "UsernamePasswordCredential": {1: "password"},
+    "UserPasswordCredential": {1: "password"},
+    "AuthenticationHeaderValue": {1: "authorization"},
+    "WithClientSecret": {0: "clientSecret"},
+    "AcquireTokenByUsernamePassword": {2: "password"},
+    "StorageCredentials": {1: "accountKey"},
+    "StorageSharedKeyCredential": {1: "accountKey"},
+    "AzureNamedKeyCredential": {1: "accessKey"},
+    "AzureKeyCredential": {0: "apiKey"},
+    "AzureSasCredential": {0: "sasToken"},
+    "ApiKeyServiceClientCredentials": {0: "apiKey"},
+    "TokenCredentials": {0: "accessToken"},
+    "BasicAWSCredentials": {1: "secretKey"},
+    "CreateSharedAccessSignatureTokenProvider": {1: "sharedAccessKey"},
+}
+SCRIPT_CREDENTIAL_ARGUMENTS: Mapping[str, Mapping[int, str]] = {
+    "ClientSecretCredential": {2: "clientSecret"},
+    "UsernamePasswordCredential": {3: "password"},
+    "AzureKeyCredential": {0: "apiKey"},
+    "AzureSASCredential": {0: "sasToken"},
+    "AzureNamedKeyCredential": {1: "accessKey"},
+    "StorageSharedKeyCredential": {1: "accountKey"},
+}
+PYTHON_CREDENTIAL_ARGUMENTS: Mapping[str, Mapping[int, str]] = {
+    "ClientSecretCredential": {2: "client_secret"},
+    "UsernamePasswordCredential": {2: "password"},
+    "ConfidentialClientApplication": {1: "client_credential"},
+    "acquire_token_by_username_password": {1: "password"},
+    "HTTPBasicAuth": {1: "password"},
+    "HTTPDigestAuth": {1: "password"},
+    "BasicAuth": {1: "password"},
+    "AzureKeyCredential": {0: "api_key"},
+    "AzureSasCredential": {0: "sas_token"},
+    "AzureNamedKeyCredential": {1: "access_key"},
+}
+# Calls that turn "user:password" into Basic credentials.
+_ENCODERS = frozenset({"GetBytes", "btoa", "from", "b64encode", "encode"})
+_BASE64_HINT = re.compile(r"base64|btoa|b64encode", re.I)
+_COMPARISONS = frozenset({"==", "!=", "===", "!=="})
+
+
+@dataclass(frozen=True, slots=True)
+class Literal:
+    """A string literal, its value, and the name of what receives it (empty when nothing named does).
+
+    ``value`` is the literal's text after escapes; ``partial`` says it is
+    only part of a value (a piece of an interpolated or concatenated
+    string), so it cannot be judged as a whole. ``scheme`` is the scheme
+    an ``AuthenticationHeaderValue`` gives the literal.
+    """
+
+    value: str
+    name: str
+    location: Location
+    key: object
+    partial: bool = False
+    basic_pair: bool = False
+    scheme: str = ""
+
+
+# ---------------------------------------------------------------- tree-sitter (C#, JavaScript, TypeScript)
+
+_CSHARP_STRINGS = frozenset({"string_literal", "verbatim_string_literal", "raw_string_literal", "interpolated_string_expression"})
+_SCRIPT_STRINGS = frozenset({"string", "template_string"})
+_CSHARP_ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{1,4}|.)", re.S)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+
+
+def code_literals(parsed: ParsedSource) -> list[Literal]:
+    """Every string literal of a C#, JavaScript or TypeScript file with the name that receives it, once per file."""
+    return parsed.fact(_code_literals)
+
+
+def _code_literals(parsed: ParsedSource) -> list[Literal]:
+    csharp = parsed.source.language is Language.CSHARP
+    strings = _CSHARP_STRINGS if csharp else _SCRIPT_STRINGS
+    nodes = [node for node in parsed.walk() if node.type in strings and not _inside_string(node, strings)]
+    constants = _constants(parsed, nodes) if csharp else {}
+    literals: dict[int, Literal] = {}
+    for node in nodes:
+        value, partial = _tree_string(parsed, node, csharp)
+        if value is None:
+            continue
+        name, scheme = _receiver(parsed, node, csharp)
+        literals.setdefault(node.start_byte, Literal(value, name, parsed.location(node), node.start_byte,
+                                                     partial or _concatenated(parsed, node), _is_basic_pair(parsed, node), scheme))
+    for literal in _resolved_arguments(parsed, constants, csharp):
+        literals[literal.key] = literal  # type: ignore[index]  # the parameter it fills names it best
+    return [literals[key] for key in sorted(literals)]
+
+
+def _inside_string(node: tree_sitter.Node, strings: frozenset[str]) -> bool:
+    parent = node.parent
+    return parent is not None and (parent.type in strings or parent.type in ("interpolation", "template_substitution")
+                                   and parent.parent is not None and parent.parent.type in strings)
+
+
+def _tree_string(parsed: ParsedSource, node: tree_sitter.Node, csharp: bool) -> tuple[str | None, bool]:
+    """The literal's value and whether it has interpolations (then only its constant pieces are known)."""
+    if not csharp:
+        value = string_value(parsed, node)
+        if value is not None:
+            return value, False
+        pieces = [parsed.text(child) for child in node.named_children if child.type == "string_fragment"]
+        return "\0".join(pieces), True
+    raw = parsed.text(node)
+    if node.type == "interpolated_string_expression":
+        pieces = [parsed.text(child) for child in node.named_children if child.type in ("string_content", "escape_sequence")]
+        return "\0".join(pieces), True
+    if node.type == "raw_string_literal":
+        return raw.strip('"'), False
+    if node.type == "verbatim_string_literal":
+        return raw[2:-1].replace('""', '"'), False
+    return _CSHARP_ESCAPES.sub(_unescape_csharp, raw[1:-1]), False
+
+
+def _unescape_csharp(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    if escaped[0] in "uUx" and len(escaped) > 1:
+        try:
+            return chr(int(escaped[1:], 16))
+        except (ValueError, OverflowError):
+            return "\ufffd"
+    return _SIMPLE_ESCAPES.get(escaped, escaped)
+
+
+def _parent(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    """The parent, through parentheses, casts and TypeScript wrappers."""
+    parent = node.parent
+    while parent is not None and parent.type in (
+        "parenthesized_expression", "cast_expression", "as_expression", "non_null_expression", "satisfies_expression",
+        "equals_value_clause",
+    ):
+        parent = parent.parent
+    return parent
+
+
+def _concatenated(parsed: ParsedSource, node: tree_sitter.Node) -> bool:
+    parent = _parent(node)
+    return parent is not None and parent.type == "binary_expression" and _operator(parsed, parent) == "+"
+
+
+def _operator(parsed: ParsedSource, node: tree_sitter.Node) -> str:
+    operator = node.child_by_field_name("operator")
+    if operator is not None:
+        return parsed.text(operator)
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if left is None or right is None:
+        return ""
+    return parsed.data[left.end_byte : right.start_byte].decode("utf-8", "replace").strip()
+
+
+def _receiver(parsed: ParsedSource, node: tree_sitter.Node, csharp: bool) -> tuple[str, str]:
+    """The name that receives the literal ``node``, and an authorization scheme given with it."""
+    parent = _parent(node)
+    if parent is None:
+        return "", ""
+    kind = parent.type
+    if kind in ("variable_declarator", "property_declaration", "parameter", "public_field_definition",
+                "field_definition", "required_parameter", "optional_parameter"):
+        name = parent.child_by_field_name("name") or parent.child_by_field_name("pattern") or parent.child_by_field_name("property")
+        return (parsed.text(name) if name is not None and name.type in ("identifier", "property_identifier") else ""), ""
+    if kind == "arrow_expression_clause" and parent.parent is not None and parent.parent.type == "property_declaration":
+        name = parent.parent.child_by_field_name("name")
+        return (parsed.text(name) if name is not None else ""), ""
+    if kind in ("assignment_expression", "assignment_pattern") and parent.child_by_field_name("right") == node:
+        return _target_name(parsed, parent.child_by_field_name("left")), ""
+    if kind == "pair" and parent.child_by_field_name("value") == node:
+        return _key_name(parsed, parent.child_by_field_name("key")), ""
+    if kind == "binary_expression" and _operator(parsed, parent) in _COMPARISONS:
+        other = parent.child_by_field_name("left" if parent.child_by_field_name("right") == node else "right")
+        return _target_name(parsed, other), ""
+    if kind == "argument":
+        named = parent.child_by_field_name("name")
+        if named is not None:
+            return parsed.text(named), ""
+        return _argument_receiver(parsed, parent, parent.parent, csharp)
+    if kind == "arguments":
+        return _argument_receiver(parsed, node, parent, csharp)
+    if kind in ("initializer_expression", "array"):
+        return _pair_key(parsed, node, parent.named_children), ""
+    return "", ""
+
+
+def _target_name(parsed: ParsedSource, target: tree_sitter.Node | None) -> str:
+    """The last name an assignment target or compared operand spells: ``this.apiKey``, ``headers["Authorization"]``."""
+    if target is None:
+        return ""
+    target = unwrap(target)
+    kind = target.type
+    if kind in ("identifier", "property_identifier", "shorthand_property_identifier"):
+        return parsed.text(target)
+    if kind in ("member_access_expression", "member_expression"):
+        return _target_name(parsed, target.child_by_field_name("name") or target.child_by_field_name("property"))
+    if kind == "subscript_expression":
+        return _literal_text(parsed, target.child_by_field_name("index"))
+    if kind in ("element_access_expression", "element_binding_expression"):
+        arguments = next((c for c in target.named_children if c.type in ("bracketed_argument_list", "argument")), None)
+        argument = arguments if arguments is not None and arguments.type == "argument" else (
+            arguments.named_children[0] if arguments is not None and arguments.named_children else None)
+        return _literal_text(parsed, argument.named_children[-1] if argument is not None and argument.named_children else None)
+    return ""
+
+
+def _key_name(parsed: ParsedSource, key: tree_sitter.Node | None) -> str:
+    if key is None:
+        return ""
+    if key.type == "computed_property_name" and key.named_children:
+        return _literal_text(parsed, key.named_children[0])
+    return _literal_text(parsed, key) or (parsed.text(key) if key.type == "property_identifier" else "")
+
+
+def _literal_text(parsed: ParsedSource, node: tree_sitter.Node | None) -> str:
+    """The value of a plain string literal node, or "" for anything else."""
+    if node is None:
+        return ""
+    node = unwrap(node)
+    if node.type in ("string", "template_string"):
+        return string_value(parsed, node) or ""
+    if node.type in ("string_literal", "verbatim_string_literal", "raw_string_literal"):
+        value, _ = _tree_string(parsed, node, True)
+        return value or ""
+    return ""
+
+
+def _pair_key(parsed: ParsedSource, node: tree_sitter.Node, elements: list[tree_sitter.Node]) -> str:
+    """``{ "client_secret", "…" }`` or ``["x-api-key", "…"]``: the first of two elements names the second."""
+    if len(elements) == 2 and elements[1] == node:
+        return _literal_text(parsed, elements[0])
+    return ""
+
+
+def call_name(parsed: ParsedSource, call: tree_sitter.Node | None) -> str:
+    """The method or type a call or creation names: ``Add`` for ``headers.Add(…)``, ``NetworkCredential``."""
+    if call is None:
+        return ""
+    target = call.child_by_field_name("type") or call.child_by_field_name("function") or call.child_by_field_name("constructor")
+    while target is not None and target.type in ("member_access_expression", "member_expression", "qualified_name",
+                                                 "generic_name", "attribute"):
+        target = (target.child_by_field_name("name") or target.child_by_field_name("property")
+                  or next((c for c in target.named_children if c.type == "identifier"), None))
+    return parsed.text(target) if target is not None else ""
+
+
+def _arguments_of(arguments: tree_sitter.Node | None) -> list[tree_sitter.Node]:
+    """Argument expressions (C# ``argument`` nodes unwrapped), comments left out."""
+    if arguments is None:
+        return []
+    values = []
+    for child in arguments.named_children:
+        if child.type == "comment":
+            continue
+        values.append(child.named_children[-1] if child.type == "argument" and child.named_children else child)
+    return values
+
+
+def _argument_receiver(parsed: ParsedSource, argument: tree_sitter.Node, arguments: tree_sitter.Node | None,
+                       csharp: bool) -> tuple[str, str]:
+    """The parameter a positional argument fills: from a credential API's table, or from a key given first."""
+    call = arguments.parent if arguments is not None else None
+    values = _arguments_of(arguments)
+    expression = argument.named_children[-1] if argument.type == "argument" and argument.named_children else argument
+    index = next((i for i, value in enumerate(values) if value == expression), -1)
+    table = CSHARP_CREDENTIAL_ARGUMENTS if csharp else SCRIPT_CREDENTIAL_ARGUMENTS
+    name = table.get(call_name(parsed, call), {}).get(index, "")
+    if name == "authorization" and values:
+        return name, _literal_text(parsed, values[0])
+    if name:
+        return name, ""
+    if index == 1 and len(values) >= 2:
+        return _literal_text(parsed, values[0]), ""
+    return "", ""
+
+
+def _is_basic_pair(parsed: ParsedSource, node: tree_sitter.Node) -> bool:
+    """A ``"user:password"`` literal being turned into Basic credentials (``GetBytes``, ``btoa``)."""
+    parent = _parent(node)
+    arguments = parent.parent if parent is not None and parent.type == "argument" else parent
+    if arguments is None or arguments.type not in ("argument_list", "arguments"):
+        return False
+    if call_name(parsed, arguments.parent) not in _ENCODERS:
+        return False
+    context = arguments.parent
+    for _ in range(5):
+        if context is None:
+            return False
+        if _BASE64_HINT.search(parsed.text(context)):
+            return True
+        context = context.parent
+    return False
+
+
+def _constants(parsed: ParsedSource, nodes: list[tree_sitter.Node]) -> dict[str, tree_sitter.Node]:
+    """Names declared once with a plain literal in this file (``const string Pw = "…"``)."""
+    found: dict[str, tree_sitter.Node] = {}
+    seen: set[str] = set()
+    for node in nodes:
+        parent = _parent(node)
+        if parent is not None and parent.type == "variable_declarator" and node.type != "interpolated_string_expression":
+            name = parent.child_by_field_name("name")
+            text = parsed.text(name) if name is not None else ""
+            if text in seen:
+                found.pop(text, None)
+            elif text:
+                found[text] = node
+            seen.add(text)
+    return found
+
+
+def _resolved_arguments(parsed: ParsedSource, constants: Mapping[str, tree_sitter.Node], csharp: bool) -> Iterator[Literal]:
+    """Constants passed by name to a credential API: ``new NetworkCredential(User, ServicePassword)``."""
+    if not constants:
+        return
+    for node in parsed.walk():
+        if node.type not in ("object_creation_expression", "invocation_expression"):
+            continue
+        positions = CSHARP_CREDENTIAL_ARGUMENTS.get(call_name(parsed, node), {})
+        values = _arguments_of(node.child_by_field_name("arguments"))
+        for index, name in positions.items():
+            if index < len(values) and values[index].type == "identifier" and parsed.text(values[index]) in constants:
+                literal = constants[parsed.text(values[index])]
+                value, _ = _tree_string(parsed, literal, csharp)
+                scheme = _literal_text(parsed, values[0]) if name == "authorization" else ""
+                yield Literal(value or "", name, parsed.location(literal), literal.start_byte, scheme=scheme)
+
+
+# ---------------------------------------------------------------- Python (libcst)
+
+
+def python_literals(module: PythonModule) -> list[Literal]:
+    """Every string literal of a Python file with the name that receives it."""
+    collector = _PythonLiterals(module)
+    module.module.visit(collector)
+    return [collector.found[key] for key in sorted(collector.found, key=lambda key: collector.order[key])]
+
+
+def _python_string(node: libcst.CSTNode | None) -> str | None:
+    """The value of a plain (possibly implicitly concatenated) string or bytes literal."""
+    if isinstance(node, (libcst.SimpleString, libcst.ConcatenatedString)):
+        try:
+            value = node.evaluated_value
+        except (ValueError, SyntaxError):
+            return None
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _python_name(node: libcst.CSTNode | None) -> str:
+    """The last name of an assignment target: ``API_KEY``, ``self.password``, ``headers["Authorization"]``."""
+    if isinstance(node, libcst.Name):
+        return node.value
+    if isinstance(node, libcst.Attribute):
+        return node.attr.value
+    if isinstance(node, libcst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, libcst.Index):
+        return _python_string(node.slice[0].slice.value) or ""
+    return ""
+
+
+def _python_call_name(call: libcst.Call) -> str:
+    return _python_name(call.func)
+
+
+def python_calls(module: PythonModule, names: frozenset[str]) -> list[tuple[str, Location]]:
+    """Calls of functions or classes named ``names`` (by their last name), where they are."""
+    collector = _PythonCalls(module, names)
+    module.module.visit(collector)
+    return collector.found
+
+
+class _PythonCalls(libcst.CSTVisitor):
+    def __init__(self, module: PythonModule, names: frozenset[str]) -> None:
+        super().__init__()
+        self.module, self.names = module, names
+        self.found: list[tuple[str, Location]] = []
+
+    def visit_Call(self, node: libcst.Call) -> None:
+        name = _python_call_name(node)
+        if name in self.names:
+            self.found.append((name, self.module.location(node)))
+
+
+class _PythonLiterals(libcst.CSTVisitor):
+    """Collects each literal once, with the most specific name any context gives it."""
+
+    def __init__(self, module: PythonModule) -> None:
+        super().__init__()
+        self.module = module
+        self.found: dict[int, Literal] = {}
+        self.order: dict[int, tuple[int, int]] = {}
+        self.docstrings: set[int] = set()
+
+    def _add(self, node: libcst.CSTNode | None, name: str = "", basic_pair: bool = False) -> None:
+        value = _python_string(node)
+        if value is None or node is None:
+            return
+        key = id(node)
+        if key in self.found and (self.found[key].name or not name):
+            return
+        location = self.module.location(node)
+        self.order[key] = (location.line, location.column)
+        self.found[key] = Literal(value, name, location, key, basic_pair=basic_pair)
+
+    def visit_SimpleStatementLine(self, node: libcst.SimpleStatementLine) -> None:
+        for statement in node.body:
+            if isinstance(statement, libcst.Expr) and _python_string(statement.value) is not None:
+                self.docstrings.add(id(statement.value))
+
+    def visit_SimpleString(self, node: libcst.SimpleString) -> None:
+        if id(node) not in self.docstrings:
+            self._add(node)
+
+    def visit_ConcatenatedString(self, node: libcst.ConcatenatedString) -> bool:
+        if id(node) not in self.docstrings:
+            self._add(node)
+        return False
+
+    def visit_FormattedString(self, node: libcst.FormattedString) -> None:
+        pieces = [part.value for part in node.parts if isinstance(part, libcst.FormattedStringText)]
+        location = self.module.location(node)
+        self.order[id(node)] = (location.line, location.column)
+        self.found[id(node)] = Literal("\0".join(pieces), "", location, id(node), partial=True)
+
+    def visit_Assign(self, node: libcst.Assign) -> None:
+        for target in node.targets:
+            self._add(node.value, _python_name(target.target))
+
+    def visit_AnnAssign(self, node: libcst.AnnAssign) -> None:
+        self._add(node.value, _python_name(node.target))
+
+    def visit_Param(self, node: libcst.Param) -> None:
+        self._add(node.default, node.name.value)
+
+    def visit_DictElement(self, node: libcst.DictElement) -> None:
+        self._add(node.value, _python_string(node.key) or "")
+
+    def visit_Comparison(self, node: libcst.Comparison) -> None:
+        for target in node.comparisons:
+            if isinstance(target.operator, (libcst.Equal, libcst.NotEqual)):
+                self._add(target.comparator, _python_name(node.left))
+                self._add(node.left, _python_name(target.comparator))
+
+    def visit_Call(self, node: libcst.Call) -> None:
+        name = _python_call_name(node)
+        positions = PYTHON_CREDENTIAL_ARGUMENTS.get(name, {})
+        positional = [arg for arg in node.args if arg.keyword is None and not arg.star]
+        for index, arg in enumerate(positional):
+            self._add(arg.value, positions.get(index, ""))
+        if len(positional) >= 2 and _python_string(positional[0].value):
+            self._add(positional[1].value, _python_string(positional[0].value) or "")
+        for arg in node.args:
+            if arg.keyword is not None:
+                self._add(arg.value, arg.keyword.value)
+                if arg.keyword.value == "auth" and isinstance(arg.value, libcst.Tuple) and len(arg.value.elements) == 2:
+                    self._add(arg.value.elements[1].value, "password")
+        if name in _ENCODERS and positional and _BASE64_HINT.search(self.module.module.code_for_node(node.func)):
+            self._add(_encoded(positional[0].value), basic_pair=True)
+
+
+def _encoded(node: libcst.BaseExpression) -> libcst.BaseExpression:
+    """The literal of ``"user:password".encode()``, or ``node`` itself."""
+    if isinstance(node, libcst.Call) and isinstance(node.func, libcst.Attribute) and node.func.attr.value == "encode":
+        return node.func.value
+    return node
+
