@@ -230,7 +230,9 @@ def test_config_command_prints_valid_toml_of_the_effective_settings(tmp_path, ca
     assert printed["per-path-ignores"] == {"tests/**": ["sec-hardcoded-credential"]}
     assert printed["suppress"] == [{"rules": ["sec-org-owned-reference-table"], "component": "table:contoso_invoicetype", "reason": "lookup"}]
     credential = ruleset.get("sec-hardcoded-credential")
-    assert printed["rules"]["sec-hardcoded-credential"] == {k: list(v) for k, v in credential.options.items()}
+    assert printed["rules"]["sec-hardcoded-credential"] == {
+        k: list(v) if isinstance(v, tuple) else v for k, v in credential.options.items()
+    }
 
 
 def test_defaults_without_a_file(ruleset):

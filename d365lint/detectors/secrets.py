@@ -52,6 +52,7 @@ DEFAULT_KEYWORDS = (
     "subscriptionkey",
     "subscription-key",
     "ocp-apim-subscription-key",
+    "x-functions-key",
     "token",
     "accesstoken",
     "access_token",
@@ -212,7 +213,7 @@ _METADATA_KEY = re.compile(
 # Keys that end in "key" are names unless the "key" is the credential: apiKey, accessKey, storage account key...
 _KEY_SUFFIX_CREDENTIALS = re.compile(
     r"(?:apikey|api_key|api-key|accesskey|access_key|accountkey|sharedaccesskey|subscriptionkey|subscription-key|"
-    r"privatekey|private_key|secretkey|secret_key|secret-key|signingkey|masterkey|functionkey|hostkey|"
+    r"privatekey|private_key|secretkey|secret_key|secret-key|signingkey|masterkey|functionkey|functions-key|hostkey|"
     r"encryptionkey|authkey|servicekey|storagekey)$",
     re.I,
 )

@@ -74,7 +74,7 @@ def raw_file_exposures(raw: RawFile, extra_keywords: tuple[str, ...]) -> Iterato
         return
     if kind == "flow":
         yield from _located(scan_json(text, extra_keywords), text, raw.location, f"workflow:{_stem(raw)}",
-                            f"Cloud flow '{_stem(raw)}'")
+                            f"Cloud flow '{_display_name(raw)}'")
     elif kind == "connector":
         secrets = scan_json(text, extra_keywords) if raw.name.lower().endswith(".json") else scan_text(text, extra_keywords)
         yield from _located(secrets, text, raw.location, f"connector-file:{_file_name(raw)}",
@@ -90,6 +90,14 @@ def _stem(raw: RawFile) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
+_GUID_SUFFIX = re.compile(r"-[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+
+
+def _display_name(raw: RawFile) -> str:
+    """A workflow's name as people know it: the file name without the GUID exports append."""
+    return _GUID_SUFFIX.sub("", _stem(raw))
+
+
 def _located(secrets: list[Secret], text: str, base: Location, component: str, place: str) -> Iterator[Exposure]:
     lines = LineIndex(text)
     for secret in secrets:
@@ -97,9 +105,15 @@ def _located(secrets: list[Secret], text: str, base: Location, component: str, p
         yield Exposure(secret, base.at(line, column), component, place)
 
 
+# XAML names CLR namespaces with spaces ("…;assembly=System.Activities, Version=4.0.0.0, …"), which
+# libxml2 rejects as namespace URIs; the same number of underscores keeps every offset.
+_NAMESPACE_DECLARATION = re.compile(rb'(xmlns(?::[\w.-]+)?\s*=\s*")([^"]*)"')
+
+
 def _parse(raw: RawFile) -> XmlDocument | None:
+    data = _NAMESPACE_DECLARATION.sub(lambda m: m.group(1) + m.group(2).replace(b" ", b"_") + b'"', raw.content)
     try:
-        return parse_xml(raw.content, raw.location)
+        return parse_xml(data, raw.location)
     except XmlError:
         return None
 
@@ -107,7 +121,8 @@ def _parse(raw: RawFile) -> XmlDocument | None:
 # ---------------------------------------------------------------- classic workflows (XAML)
 
 _VB_STRING = re.compile(r'"((?:[^"]|"")*)"')
-_VARIABLE = re.compile(r"^\[\s*([A-Za-z_][\w.]*)\s*\]$")
+# A variable passed on: [CustomActivityStep1_1_converted], or cast: [DirectCast(CustomActivityStep1_1_converted, System.String)].
+_VARIABLE = re.compile(r"^\[\s*(?:(?:DirectCast|CType|TryCast)\(\s*)?([A-Za-z_][\w]*)\s*(?:,[^\]]*\))?\s*\]$")
 
 
 def _xaml_exposures(raw: RawFile, extra: tuple[str, ...]) -> Iterator[Exposure]:
@@ -121,9 +136,11 @@ def _xaml_exposures(raw: RawFile, extra: tuple[str, ...]) -> Iterator[Exposure]:
     ``SetEntityProperty``) that receives it.
     """
     doc = _parse(raw)
+    component, place = f"workflow:{_stem(raw)}", f"Classic workflow '{_display_name(raw)}'"
     if doc is None:
+        text = _text(raw)
+        yield from _located(scan_text(text, extra), text, raw.location, component, place) if text else ()
         return
-    component, place = f"workflow:{_stem(raw)}", f"Classic workflow '{_stem(raw)}'"
     literals: dict[str, tuple[str, etree._Element]] = {}
     aliases: dict[str, str] = {}
     reported: set[tuple[int, str]] = set()

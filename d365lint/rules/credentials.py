@@ -288,8 +288,12 @@ def _names_secret(*names: str) -> bool:
     )
 
 
-def _describes_secret(description: str) -> bool:
-    return bool(_DESCRIBED_SECRET.search(description)) and not _REFERENCE_PURPOSE.search(description)
+def _holds_secret(description: str, *names: str) -> bool:
+    """Named as a credential, or described as one by a thing whose name is not about something else (``…Url``)."""
+    if _names_secret(*names):
+        return True
+    named_otherwise = any(_METADATA_SUFFIX.search(name.replace(" ", "")) for name in names if name)
+    return not named_otherwise and bool(_DESCRIBED_SECRET.search(description)) and not _REFERENCE_PURPOSE.search(description)
 
 
 def _is_reference(column: Column) -> bool:
@@ -309,7 +313,7 @@ def _is_credential_column(column: Column) -> bool:
         return False
     if column.is_secured and _is_reference(column):
         return False  # field-secured and holding only a reference: documented as acceptable
-    return _names_secret(column.logical_name, column.display_name) or _describes_secret(column.description)
+    return _holds_secret(column.description, column.logical_name, column.display_name)
 
 
 def _column_finding(table: Table, column: Column) -> Finding:
@@ -397,7 +401,7 @@ def check_env_var_not_key_vault(solution: Solution, context: RuleContext) -> Ite
     for variable in solution.environment_variables:
         if variable.type == ENV_VAR_TYPE_SECRET or variable.type not in _PLAIN_TYPES:
             continue
-        if _names_secret(variable.schema_name, variable.display_name) or _describes_secret(variable.description):
+        if _holds_secret(variable.description, variable.schema_name, variable.display_name):
             yield Finding(
                 message=(
                     f"Environment variable '{variable.schema_name}' holds a secret but is of type {variable.type_name}: "
