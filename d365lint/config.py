@@ -12,6 +12,7 @@ key, rather than running with a setting silently ignored. Example::
     select = ["sec", "web"]          # rule ids or id prefixes; default: every rule
     ignore = ["web-remove-console"]
     fail-on = "warning"              # error | warning | note | never
+    jobs = 0                         # processes for large inputs; 0: one per core
     baseline = ".d365lint-baseline.json"
     extend-sensitive-columns = ["contoso_riskscore"]     # or sensitive-columns = [...] to replace
     extend-transactional-tables = ["contoso_meterreading"]
@@ -75,7 +76,7 @@ EXTENDABLE = ("sensitive-columns", "transactional-tables")
 
 _LIST_KEYS = ("select", "ignore", *SHARED_OPTIONS, *(f"extend-{key}" for key in EXTENDABLE))
 _TABLE_KEYS = ("severity", "per-path-ignores", "rules")
-TOP_LEVEL_KEYS = (*_LIST_KEYS, "fail-on", "baseline", *_TABLE_KEYS, "suppress")
+TOP_LEVEL_KEYS = (*_LIST_KEYS, "fail-on", "baseline", "jobs", *_TABLE_KEYS, "suppress")
 SUPPRESS_KEYS = ("rule", "rules", "component", "reason")
 
 
@@ -93,6 +94,8 @@ class Config:
     ignore: tuple[str, ...] = ()
     fail_on: str = "warning"
     baseline: Path | None = None
+    jobs: int = 0
+    """Processes a large run uses; 0 means one per core."""
     severity: Mapping[str, Severity] = field(default_factory=dict)
     per_path_ignores: tuple[PathIgnore, ...] = ()
     suppress: tuple[ComponentSuppression, ...] = ()
@@ -189,6 +192,9 @@ class _Reader:
         baseline = values.get("baseline")
         if baseline is not None and (not isinstance(baseline, str) or not baseline.strip()):
             raise self.fail("baseline", f"expected a file path, got {baseline!r}")
+        jobs = values.get("jobs", 0)
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+            raise self.fail("jobs", f"expected a whole number of processes (0: one per core), got {jobs!r}")
         lists = {key: self.strings(key, values[key]) for key in _LIST_KEYS if key in values}
         for key in ("select", "ignore"):
             for pattern in lists.get(key, ()):
@@ -200,6 +206,7 @@ class _Reader:
             ignore=lists.get("ignore", ()),
             fail_on=fail_on,
             baseline=self.path.parent / baseline if baseline else None,
+            jobs=jobs,
             severity=self.severity(values.get("severity", {})),
             per_path_ignores=self.path_ignores(values.get("per-path-ignores", {})),
             suppress=self.suppressions(values.get("suppress", [])),
@@ -388,6 +395,7 @@ def render_effective(config: Config, ruleset: RuleSet, selected: Sequence[Rule])
     ]
     if config.baseline is not None:
         lines.append(f"baseline = {toml_value(str(config.baseline))}")
+    lines.append(f"jobs = {config.jobs}")
     lines.extend(f"{key} = {toml_value(list(shared_value(config, key)))}" for key in SHARED_OPTIONS)
     lines += ["", "[severity]"]
     overrides = severity_overrides(config, selected)

@@ -20,6 +20,7 @@ from d365lint.config import FAIL_ON, Config, ConfigError, find_config, load_conf
 from d365lint.engine import baseline as baselines
 from d365lint.engine.baseline import Baseline, BaselineError
 from d365lint.engine.run import Report, analyse, select_rules
+from d365lint.engine.work import processes
 from d365lint.gate import GateError, baseline_entries, failing, gate, render_text, summary
 from d365lint.loading.discover import InputError, load
 from d365lint.reporting import annotations, json_report, rule_docs, sarif, text
@@ -123,6 +124,8 @@ _config_option = click.option(
 @click.option("--include-suppressed", is_flag=True, help="Also report suppressed and baselined results (SARIF: with suppressions and baselineState).")
 @click.option("--category", help="SARIF automationDetails.id, to upload several analyses side by side.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+              help="Processes for a large input (0: one per core)  [default: configured, else 0]")
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -138,6 +141,7 @@ def check(
     include_suppressed: bool,
     category: str | None,
     color: bool | None,
+    jobs: int | None,
 ) -> None:
     """Analyse solution zips, solution folders, repositories or single files."""
     ruleset = _rules_or_exit()
@@ -155,7 +159,7 @@ def check(
         raise click.UsageError(str(error)) from error
     progress = TerminalProgress.for_stream(sys.stderr)
     try:
-        report = analyse(workspace, rules, settings, progress)
+        report = analyse(workspace, rules, settings, progress, jobs=processes(workspace, config.jobs if jobs is None else jobs))
     finally:
         progress.finish()
     if write_baseline:

@@ -145,6 +145,17 @@ def weight(worker: Worker, task: Task) -> int:
     return 1
 
 
+def processes(workspace: Workspace, requested: int) -> int:
+    """How many processes to run: ``requested`` (0: one per core), or one when the input is too small to gain."""
+    wanted = requested or default_jobs()
+    if wanted <= 1:
+        return 1
+    worker = Worker(workspace, (), lambda rule: {})
+    total = sum(weight(worker, Task(target, index, 0)) for target in (Target.SOLUTION, Target.SCRIPT, Target.CSHARP)
+                for index in range(len(worker.inputs(target))))
+    return wanted if total >= PARALLEL_MIN_WEIGHT else 1
+
+
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
