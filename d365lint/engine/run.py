@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d365lint.engine.baseline import Baseline, apply_baseline
@@ -137,7 +137,7 @@ def analyse(
         if _in_focus(finding, workspace)
     ]
     unit_diagnostics = {diagnostic for task in tasks for diagnostic in by_task[task].diagnostics}
-    results = _suppressed(results, workspace, rules, settings)
+    results = _suppressed(_sharing_secrets(results), workspace, rules, settings)
     diagnostics = tuple(sorted(set(workspace.diagnostics) | unit_diagnostics, key=lambda d: (d.location, d.message)))
     ordered = sorted(results, key=lambda result: result.sort_key)
     if settings.baseline is not None:
@@ -149,6 +149,25 @@ def analyse(
         files=_file_count(workspace),
         seconds=time.perf_counter() - started,
     )
+
+
+def _sharing_secrets(results: list[Result]) -> list[Result]:
+    """Results whose findings know every secret found in their file.
+
+    Reports echo source lines and messages; a line another rule reports (an
+    insecure URL, a password sign-in) may hold a secret the credential rule
+    found, and must be masked all the same.
+    """
+    by_file: dict[str, set[str]] = {}
+    for result in results:
+        by_file.setdefault(result.finding.location.display_path, set()).update(result.finding.secrets)
+    shared = []
+    for result in results:
+        known = by_file[result.finding.location.display_path]
+        missing = known.difference(result.finding.secrets)
+        finding = replace(result.finding, secrets=result.finding.secrets + tuple(sorted(missing))) if missing else result.finding
+        shared.append(replace(result, finding=finding) if missing else result)
+    return shared
 
 
 def _suppressed(results: list[Result], workspace: Workspace, rules: Sequence[Rule], settings: RunSettings) -> list[Result]:
