@@ -41,9 +41,9 @@ ASSEMBLY_SUFFIXES = (".dll",)
 DATA_FILE, DATA_SCHEMA_FILE = "data.xml", "data_schema.xml"
 SKIPPED_FOLDERS = frozenset({".git", ".hg", ".svn", "bin", "obj", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 UNPACKED_MANIFEST = ("Other", "Solution.xml")
-# An unzipped export: all three at its root. (An unpacked tree's Other/ folder
-# holds Solution.xml and Customizations.xml too, but no [Content_Types].xml.)
-EXPORTED_ROOT_FILES = ("solution.xml", "customizations.xml", "[Content_Types].xml")
+# An unzipped export has these at its root (and [Content_Types].xml, which
+# hand-made copies often lack). So does an unpacked tree's Other/ folder.
+EXPORTED_ROOT_FILES = ("solution.xml", "customizations.xml")
 
 
 class InputError(Exception):
@@ -51,8 +51,13 @@ class InputError(Exception):
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """``path`` relative to ``cwd`` when it lies below it, ``/``-separated."""
-    absolute = path.absolute()
+    """``path`` relative to ``cwd`` when it lies below it, ``/``-separated.
+
+    ``..`` is folded first (``Path.relative_to`` is lexical and would keep
+    ``../x``, which SARIF consumers would resolve outside the repository);
+    symbolic links are kept as the user named them.
+    """
+    absolute = Path(os.path.abspath(path))
     try:
         return absolute.relative_to(cwd).as_posix()
     except ValueError:
@@ -63,9 +68,14 @@ def solution_root_kind(folder: Path) -> str | None:
     """``unpacked`` or ``exported-folder`` when ``folder`` is a solution root."""
     if _exists_ci(folder, *UNPACKED_MANIFEST):
         return "unpacked"
-    if all(_exists_ci(folder, name) for name in EXPORTED_ROOT_FILES):
+    if all(_exists_ci(folder, name) for name in EXPORTED_ROOT_FILES) and not _is_unpacked_other(folder):
         return "exported-folder"
     return None
+
+
+def _is_unpacked_other(folder: Path) -> bool:
+    """Whether ``folder`` is the ``Other/`` folder of an unpacked tree, which is part of that tree."""
+    return folder.absolute().name.lower() == UNPACKED_MANIFEST[0].lower() and _exists_ci(folder.absolute().parent, *UNPACKED_MANIFEST)
 
 
 def _exists_ci(folder: Path, *parts: str) -> bool:

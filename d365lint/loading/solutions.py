@@ -398,7 +398,8 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
         if doc is not None:
             builder.relationships.extend(read_relationships(doc, child(doc.root, "EntityRelationships")))
             builder.add_ribbon(doc, child(doc.root, "RibbonDiffXml"), "")
-    elif lowered.startswith("other/relationships") and lowered.endswith(".xml"):
+    elif lowered.startswith("other/relationships/") and lowered.endswith(".xml"):
+        # (Other/Relationships.xml beside the folder only lists the names.)
         doc = builder.parse(path)
         if doc is not None:
             builder.relationships.extend(read_relationships(doc, doc.root))

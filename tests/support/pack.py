@@ -6,9 +6,12 @@ receives the split parts again (tables with their forms, views and ribbons,
 roles, relationships, field security profiles, plug-in assemblies and steps,
 service endpoints, web resources, connectors); content files move to the
 member named by their metadata's ``FileName``; everything else (environment
-variables, workflows, site components) is kept at its path. Tests build the
-zip form of every fixture with it, so a finding that only one form shows is
-caught.
+variables, workflow definitions, site components) is kept at its path.
+Like a real export, the two manifests have no XML declaration, one element
+a line and CRLF line breaks, and ``[Content_Types].xml`` (with its byte-order mark) names a
+default type per file extension and an override per extensionless part.
+Tests build the zip form of every fixture with it, so a finding that only
+one form shows is caught.
 """
 
 from __future__ import annotations
@@ -21,10 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
-CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="xml" ContentType="application/octet-stream" /></Types>'
-)
+CONTENT_TYPES_NAMESPACE = "http://schemas.openxmlformats.org/package/2006/content-types"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
@@ -40,8 +40,31 @@ def _section(root: etree._Element, name: str) -> etree._Element:
     return found
 
 
+def _is_managed_twin(path: Path) -> bool:
+    """``x_managed.xml`` beside ``x.xml`` (``--packagetype Both``): an unmanaged export leaves it out."""
+    return "_managed." in path.name
+
+
 def _files(folder: Path, pattern: str) -> list[Path]:
-    return sorted(path for path in folder.glob(pattern) if path.is_file() and "_managed." not in path.name)
+    return sorted(path for path in folder.glob(pattern) if path.is_file() and not _is_managed_twin(path))
+
+
+def _exported_xml(root: etree._Element) -> bytes:
+    """XML as exports write it: no declaration, one element a line indented by two spaces, CRLF line breaks."""
+    etree.indent(root, space="  ")
+    return etree.tostring(root, encoding="utf-8").replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def _content_types(member_names: list[str]) -> bytes:
+    """``[Content_Types].xml``: a default per extension, an override per extensionless part."""
+    extensions = sorted({name.rsplit(".", 1)[1].lower() for name in member_names if "." in name.rsplit("/", 1)[-1]})
+    parts = [f'<Default Extension="{extension}" ContentType="application/octet-stream" />' for extension in extensions]
+    parts += [
+        f'<Override PartName="/{name}" ContentType="application/octet-stream" />'
+        for name in member_names
+        if "." not in name.rsplit("/", 1)[-1]
+    ]
+    return ('\ufeff<?xml version="1.0" encoding="utf-8"?>' f'<Types xmlns="{CONTENT_TYPES_NAMESPACE}">{"".join(parts)}</Types>').encode("utf-8")
 
 
 def _entity(table_folder: Path) -> etree._Element:
@@ -76,7 +99,7 @@ def _member_name(metadata: etree._Element, content: Path, folder: str) -> str:
 def pack(folder: Path) -> bytes:
     """The exported zip of the unpacked solution in ``folder``, as bytes."""
     root = _parse(folder / "Other" / "Customizations.xml")
-    members: dict[str, bytes] = {"solution.xml": (folder / "Other" / "Solution.xml").read_bytes()}
+    members: dict[str, bytes] = {"solution.xml": _exported_xml(_parse(folder / "Other" / "Solution.xml"))}
     consumed: set[Path] = {folder / "Other" / "Solution.xml", folder / "Other" / "Customizations.xml"}
 
     entities = _section(root, "Entities")
@@ -113,20 +136,25 @@ def pack(folder: Path) -> bytes:
             if content.is_file():
                 members[_member_name(metadata, content, folder_name)] = content.read_bytes()
                 consumed.add(content)
+    for workflow_file in _files(folder, "Workflows/*.data.xml"):
+        # The definition (.json, .xaml) stays at its path, which the metadata names.
+        _section(root, "Workflows").append(_parse(workflow_file))
+        consumed.add(workflow_file)
     for connector_file in _files(folder, "Connectors/*.xml"):
         _section(root, "Connectors").extend(_parse(connector_file).iter("Connector"))
         consumed.add(connector_file)
     for connector_part in _files(folder, "Connectors/*"):
-        if connector_part not in consumed:
+        if connector_part not in consumed and not connector_part.name.endswith(".expect"):
             members[f"Connector/{connector_part.name}"] = connector_part.read_bytes()
             consumed.add(connector_part)
 
-    members["customizations.xml"] = etree.tostring(root, xml_declaration=True, encoding="utf-8")
-    members["[Content_Types].xml"] = CONTENT_TYPES.encode("utf-8")
+    members["customizations.xml"] = _exported_xml(root)
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
-        if path.is_file() and path not in consumed and not relative.startswith("Other/") and not path.name.endswith(".expect"):
+        kept = path.is_file() and path not in consumed and not _is_managed_twin(path)
+        if kept and not relative.startswith("Other/") and not path.name.endswith(".expect"):
             members.setdefault(relative, path.read_bytes())
+    members["[Content_Types].xml"] = _content_types(sorted(members))
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
