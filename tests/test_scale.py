@@ -108,3 +108,34 @@ def test_a_malformed_customizations_file_is_diagnosed_as_before(tmp_path):
     workspace = load([str(folder)], cwd=tmp_path)
     assert not workspace.solutions
     assert [d.location.path for d in workspace.diagnostics if "malformed XML" in d.message] == ["export/customizations.xml"]
+
+
+def _outcome(report) -> list[tuple[object, ...]]:
+    return [
+        (r.rule.id, r.finding.location, r.finding.message, r.finding.related, r.fingerprint, r.level, r.suppression)
+        for r in report.results
+    ]
+
+
+def test_findings_are_the_same_in_the_same_order_for_any_number_of_jobs(ruleset):
+    inputs = [FIXTURES / "solutions" / "contoso-unsafe", FIXTURES / "solutions" / "obscurity-forms", FIXTURES / "sources"]
+    workspace = load([str(path) for path in inputs], cwd=ROOT)
+    reports = {jobs: analyse(workspace, ruleset.rules, jobs=jobs) for jobs in (1, 2, 3)}
+    assert _outcome(reports[1])
+    assert _outcome(reports[2]) == _outcome(reports[1]) == _outcome(reports[3])
+    assert reports[2].diagnostics == reports[1].diagnostics == reports[3].diagnostics
+
+
+def _solution_files(folder: Path) -> list[Path]:
+    """Each file of a fixture solution that can hold a finding of its own (sidecar expectations left out)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".expect"))
+
+
+@pytest.mark.parametrize("solution", EXPORTED_FIXTURES, ids=lambda path: path.name)
+def test_a_run_focused_on_one_file_reports_what_a_full_run_reports_there(solution, ruleset):
+    """What pre-commit relies on: loading the whole solution for context, but analysing only what the file needs."""
+    full = _outcome(run_analysis([solution], ruleset))
+    for path in _solution_files(solution):
+        relative = path.relative_to(ROOT).as_posix()
+        focused = _outcome(run_analysis([relative], ruleset))
+        assert focused == [item for item in full if item[1].path == relative], relative

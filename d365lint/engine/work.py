@@ -19,11 +19,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d365lint.engine.units import UnitSource
-from d365lint.model import Diagnostic, Workspace
+from d365lint.model import Diagnostic, Solution, Workspace
 from d365lint.rules.base import Finding, Rule, RuleContext, Target
 
 # A solution unit is cut by rule family (the module a check comes from): the
@@ -76,7 +76,11 @@ class Worker:
 
     def inputs(self, target: Target) -> list[object]:
         if target not in self._inputs:
-            self._inputs[target] = self.units.inputs(target)
+            items = self.units.inputs(target)
+            focus = self.workspace.focus
+            if target is Target.SOLUTION and focus is not None:
+                items = [focused_view(solution, focus) for solution in items]  # type: ignore[arg-type]
+            self._inputs[target] = items
         return self._inputs[target]
 
     def context(self, rule: Rule) -> RuleContext:
@@ -92,6 +96,30 @@ class Worker:
             for rule in rule_groups(self.rules, task.target)[task.group]:
                 findings.extend((rule.id, finding) for finding in rule.check(unit, self.context(rule)))
         return TaskResult(task, tuple(findings), tuple(self.units.diagnostics[before:]))
+
+
+def focused_view(solution: Solution, focus: frozenset[str]) -> Solution:
+    """``solution`` as a run focused on ``focus`` needs it: only the scripts whose findings can be reported.
+
+    Solution rules read scripts for findings in the scripts themselves (which
+    a focused run reports only for the scripts it was given) and for findings
+    in the forms and ribbons that load them: those scripts stay, every other
+    element of the solution stays, and the many other scripts are not parsed.
+    """
+    referenced = {
+        name.lower()
+        for form in solution.forms
+        if form.location.path in focus
+        for name in (*(library.text for library in form.libraries), *(handler.library for handler in form.handlers))
+    }
+    referenced.update(
+        check.library.lower() for rule in solution.ribbon_rules if rule.location.path in focus for check in rule.checks
+    )
+    files = tuple(
+        source for source in solution.files
+        if source.location.path in focus or (source.web_resource or "").lower() in referenced
+    )
+    return replace(solution, files=files)
 
 
 def rule_groups(rules: Sequence[Rule], target: Target) -> list[list[Rule]]:
