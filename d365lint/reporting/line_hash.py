@@ -1,79 +1,70 @@
 """GitHub's ``primaryLocationLineHash``, computed as its upload action does.
 
 github/codeql-action (src/fingerprints.ts) hashes, for each line, a rolling
-window of the next 100 characters with spaces and tabs removed and CR or
-CRLF read as LF, in signed 64-bit arithmetic (base 37), and appends
-``:n`` for the n-th occurrence of the same hash in the file. Computing it
-here stops the upload action from warning and recomputing.
+window of the next 100 UTF-16 code units with spaces and tabs removed and CR
+or CRLF read as LF, followed at the end of the file by 65535 and zeros, in
+64-bit arithmetic (base 37), and appends ``:n`` for the n-th occurrence of
+the same hash in the file. Computing it here stops the upload action from
+warning and recomputing. The window's hash is read off prefix sums
+(``h = P[s+100] - 37**100 * P[s]``), which gives the action's rolling
+values in one pass over the file.
+
+The action reads each file as Node reads UTF-8: a byte-order mark stays a
+character of the first line and invalid bytes become U+FFFD. Hashing the
+text d365lint decoded (BOM dropped, UTF-16 or a declared encoding honoured)
+would give other values, and the action warns about every mismatch.
 """
 
 from __future__ import annotations
 
+import sys
+from array import array
 from functools import lru_cache
+
+from d365lint.reporting.sources import read_bytes
 
 BLOCK_SIZE = 100
 MOD = 37
 _MASK = (1 << 64) - 1
+_FIRST_MOD = pow(MOD, BLOCK_SIZE, 1 << 64)
 _EOF = 65535
-
-
-def _signed(value: int) -> int:
-    value &= _MASK
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def _utf16_units(text: str) -> list[int]:
-    data = text.encode("utf-16-le", "surrogatepass")
-    return [int.from_bytes(data[i : i + 2], "little") for i in range(0, len(data), 2)]
+_LF = 10
 
 
 @lru_cache(maxsize=64)
+def file_line_hashes(path: str) -> dict[int, str]:
+    """The line hashes of the file at ``path``, read as the upload action reads it."""
+    data = read_bytes(path)
+    return line_hashes(data.decode("utf-8", "replace")) if data is not None else {}
+
+
+def _units(text: str) -> array[int]:
+    """The code units the action hashes: line breaks as LF, no spaces or tabs, then EOF and zeros."""
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+    units = array("H", normalised.encode("utf-16-le", "surrogatepass"))
+    if sys.byteorder == "big":
+        units.byteswap()
+    units.append(_EOF)
+    units.extend([0] * BLOCK_SIZE)
+    return units
+
+
 def line_hashes(text: str) -> dict[int, str]:
     """``{line number: "hash:occurrence"}`` for every line of ``text``."""
-    first_mod = _signed(pow(MOD, BLOCK_SIZE, 1 << 64))
-    window = [0] * BLOCK_SIZE
-    line_numbers = [-1] * BLOCK_SIZE
+    units = _units(text)
+    starts = [0, *(index + 1 for index, unit in enumerate(units) if unit == _LF)]
+    wanted = {*starts, *(start + BLOCK_SIZE for start in starts)}
+    prefixes: dict[int, int] = {}
+    prefix = 0
+    for index, unit in enumerate(units):
+        if index in wanted:
+            prefixes[index] = prefix
+        prefix = (prefix * MOD + unit) & _MASK
+    prefixes[len(units)] = prefix
     hashes: dict[int, str] = {}
     counts: dict[str, int] = {}
-    state = {"hash": 0, "index": 0, "line": 0, "line_start": True, "prev_cr": False}
-
-    def output() -> None:
-        value = format(state["hash"] & _MASK, "x")
+    for line, start in enumerate(starts, start=1):
+        value = format((prefixes[start + BLOCK_SIZE] - _FIRST_MOD * prefixes[start]) & _MASK, "x")
         counts[value] = counts.get(value, 0) + 1
-        hashes[line_numbers[state["index"]]] = f"{value}:{counts[value]}"
-        line_numbers[state["index"]] = -1
-
-    def update(current: int) -> None:
-        index = state["index"]
-        begin = window[index]
-        window[index] = current
-        state["hash"] = _signed(MOD * state["hash"] + current - first_mod * begin)
-        state["index"] = (index + 1) % BLOCK_SIZE
-
-    def process(current: int) -> None:
-        if current in (32, 9) or (state["prev_cr"] and current == 10):
-            state["prev_cr"] = False
-            return
-        if current == 13:
-            current = 10
-            state["prev_cr"] = True
-        else:
-            state["prev_cr"] = False
-        if line_numbers[state["index"]] != -1:
-            output()
-        if state["line_start"]:
-            state["line_start"] = False
-            state["line"] += 1
-            line_numbers[state["index"]] = state["line"]
-        if current == 10:
-            state["line_start"] = True
-        update(current)
-
-    for unit in _utf16_units(text):
-        process(unit)
-    process(_EOF)
-    for _ in range(BLOCK_SIZE):
-        if line_numbers[state["index"]] != -1:
-            output()
-        update(0)
+        hashes[line] = f"{value}:{counts[value]}"
     return hashes

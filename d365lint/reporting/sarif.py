@@ -23,8 +23,7 @@ from d365lint import __version__
 from d365lint.engine.run import Report, Result
 from d365lint.model import Diagnostic, Location
 from d365lint.redaction import mask
-from d365lint.reporting.line_hash import line_hashes
-from d365lint.reporting.sources import file_text
+from d365lint.reporting.line_hash import file_line_hashes
 from d365lint.rules.base import Rule
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -160,10 +159,7 @@ def _sarif_result(result: Result, rule_index: int, include_state: bool) -> om.Re
 
 
 def _line_hash(location: Location) -> str | None:
-    if location.member:
-        return None
-    text = file_text(location)
-    return line_hashes(text).get(location.line) if text is not None else None
+    return None if location.member else file_line_hashes(location.path).get(location.line)
 
 
 def _notification(diagnostic: Diagnostic) -> om.Notification:

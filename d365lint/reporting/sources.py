@@ -8,6 +8,7 @@ never written.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -15,21 +16,37 @@ from pathlib import Path
 from d365lint.model import Location
 from d365lint.parsing.text import DecodeError, decode_text
 
+_MAX_MEMBER_SIZE = 64 * 1024 * 1024
+# The line breaks of XML and of GitHub's line hashes; str.splitlines would
+# also split at form feeds, U+0085 and U+2028 and count lines differently.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def read_bytes(path: str, member: str | None = None) -> bytes | None:
+    """The bytes of a file, or of a member of the zip at ``path``; None when unreadable."""
+    try:
+        if member is None:
+            return Path(path).read_bytes()
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(member)
+            return archive.read(info) if info.file_size <= _MAX_MEMBER_SIZE else None
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, NotImplementedError):
+        return None
+
 
 @lru_cache(maxsize=256)
 def _file_text(path: str, member: str | None) -> str | None:
+    data = read_bytes(path, member)
     try:
-        if member is None:
-            data = Path(path).read_bytes()
-        else:
-            with zipfile.ZipFile(path) as archive:
-                info = archive.getinfo(member)
-                if info.file_size > 64 * 1024 * 1024:
-                    return None
-                data = archive.read(info)
-        return decode_text(data)
-    except (OSError, KeyError, zipfile.BadZipFile, DecodeError, ValueError, NotImplementedError):
+        return decode_text(data) if data is not None else None
+    except DecodeError:
         return None
+
+
+@lru_cache(maxsize=64)
+def _file_lines(path: str, member: str | None) -> tuple[str, ...]:
+    text = _file_text(path, member)
+    return tuple(_LINE_BREAK.split(text)) if text is not None else ()
 
 
 def file_text(location: Location) -> str | None:
@@ -39,8 +56,5 @@ def file_text(location: Location) -> str | None:
 
 def source_line(location: Location) -> str | None:
     """The line ``location`` points at, without its line break."""
-    text = file_text(location)
-    if text is None:
-        return None
-    lines = text.splitlines()
+    lines = _file_lines(location.path, location.member)
     return lines[location.line - 1] if 0 < location.line <= len(lines) else None
