@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from d365lint.cli.main import cli
+from d365lint.reporting import json_report
 from tests.conftest import FIXTURES, ROOT
 
 UNSAFE = FIXTURES / "solutions" / "contoso-unsafe"
@@ -44,6 +45,28 @@ def test_fail_on_threshold(fail_on, code):
     assert CliRunner().invoke(cli, ["check", "--fail-on", fail_on, str(UNSAFE)]).exit_code == code
 
 
+NOTE_ONLY = '"use strict";\nfunction applyTheme(theme) { loadTheme(theme); }\n'
+
+
+@pytest.mark.parametrize(("extra", "code"), [((), 0), (("--fail-on", "warning"), 0), (("--fail-on", "note"), 1)])
+def test_notes_fail_the_run_only_when_asked(tmp_path, extra, code):
+    script = tmp_path / "theme.js"
+    script.write_text(NOTE_ONLY, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", *extra, str(script)])
+    assert result.exit_code == code, result.output
+    assert ": note web-avoid-loadtheme " in result.output
+
+
+def test_an_input_that_cannot_be_analysed_exits_2_whatever_the_threshold(tmp_path):
+    broken = tmp_path / "broken"
+    (broken / "Other").mkdir(parents=True)
+    (broken / "Other" / "Solution.xml").write_text("<ImportExportXml><SolutionManifest>", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--fail-on", "never", str(broken), str(CLEAN)])
+    assert result.exit_code == 2
+    assert "Solution.xml:1:1: tool-error malformed XML" in result.output
+    assert "1 input problem" in result.output.splitlines()[-1]
+
+
 def test_fail_on_error_passes_when_only_notes_and_warnings(tmp_path):
     script = tmp_path / "form.js"
     script.write_text('"use strict";\nfunction onLoad() { console.log("loaded"); }\n', encoding="utf-8")
@@ -66,22 +89,74 @@ def test_text_lines_have_path_line_column_severity_rule():
     assert rest.split()[0] in {"error", "warning", "note"}
 
 
-def test_json_report_shape_is_stable():
-    result = CliRunner().invoke(cli, ["check", "--format", "json", str(UNSAFE.relative_to(ROOT))])
+def _documented_json_shape() -> dict:
+    """The example in json_report's docstring, which is the documentation users read."""
+    doc = json_report.__doc__ or ""
+    return json.loads(doc.split("::", 1)[1].strip().split("\n\n")[0])
+
+
+def _shape(value):
+    """Keys and value types, recursively (null stands for "any type, may be null")."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def _conforms(actual, documented) -> bool:
+    if documented == "NoneType" or actual == "NoneType":
+        return True
+    if isinstance(documented, dict):
+        return isinstance(actual, dict) and set(actual) == set(documented) and all(_conforms(actual[k], documented[k]) for k in documented)
+    if isinstance(documented, list):
+        return isinstance(actual, list) and (not actual or not documented or _conforms(actual[0], documented[0]))
+    return actual == documented or {actual, documented} == {"int", "float"}
+
+
+def test_json_report_has_the_documented_shape(tmp_path):
+    broken = tmp_path / "broken"
+    (broken / "Other").mkdir(parents=True)
+    (broken / "Other" / "Solution.xml").write_text("<ImportExportXml>", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--format", "json", str(UNSAFE.relative_to(ROOT)), str(broken)])
     document = json.loads(result.output)
-    assert set(document) == {"version", "tool", "summary", "findings", "input_problems"}
-    assert document["version"] == 1
-    assert set(document["summary"]) >= {"files", "findings", "error", "warning", "note", "suppressed", "baselined", "input_problems", "seconds"}
-    finding = document["findings"][0]
-    assert set(finding) == {
-        "rule", "level", "message", "path", "member", "line", "column", "end_line", "end_column",
-        "component", "fingerprint", "suppressed", "baseline_state", "related",
-    }
+    documented = _shape(_documented_json_shape())
+    assert _conforms(_shape(document), documented), (_shape(document), documented)
+    assert document["version"] == json_report.JSON_REPORT_VERSION == 1
+    assert document["findings"] and document["input_problems"]
+    assert any(finding["related"] for finding in document["findings"])
+    for finding in document["findings"]:
+        assert _conforms(_shape(finding), documented["findings"][0]), finding
+    assert document["summary"]["findings"] == len(document["findings"])
+    assert sum(document["summary"][level] for level in ("error", "warning", "note")) == len(document["findings"])
 
 
-def test_rules_lists_every_rule_and_explain_prints_help():
+def test_the_json_shape_check_catches_a_changed_field():
+    documented = _shape(_documented_json_shape())
+    changed = _documented_json_shape()
+    changed["findings"][0]["line_number"] = changed["findings"][0].pop("line")
+    assert not _conforms(_shape(changed), documented)
+
+
+def test_sarif_and_json_files_through_the_installed_command(tmp_path):
+    sarif_file, json_file = tmp_path / "out" / "results.sarif", tmp_path / "report.json"
+    completed = _run(str(SCRIPT), "check", "--format", "sarif", "-o", str(sarif_file), str(UNSAFE.relative_to(ROOT)))
+    assert completed.returncode == 1 and completed.stdout == ""
+    log = json.loads(sarif_file.read_text(encoding="utf-8"))
+    assert log["version"] == "2.1.0" and log["runs"][0]["results"]
+    completed = _run(sys.executable, "-m", "d365lint", "check", "--format", "json", str(UNSAFE.relative_to(ROOT)))
+    assert completed.returncode == 1
+    assert len(json.loads(completed.stdout)["findings"]) == len(log["runs"][0]["results"])
+    CliRunner().invoke(cli, ["check", "--format", "json", "-o", str(json_file), str(UNSAFE)])
+    assert len(json.loads(json_file.read_text(encoding="utf-8"))["findings"]) == len(log["runs"][0]["results"])
+
+
+def test_rules_lists_every_rule_and_explain_prints_help(ruleset):
     listed = CliRunner().invoke(cli, ["rules"])
-    assert listed.exit_code == 0 and "sec-hardcoded-credential" in listed.output and "web-avoid-eval" in listed.output
+    assert listed.exit_code == 0
+    rows = {line.split()[0]: line.split(maxsplit=2)[1:] for line in listed.output.splitlines() if line.strip()}
+    for rule in ruleset.rules:
+        assert rows[rule.id] == [rule.severity.label, rule.summary], rule.id
     explained = CliRunner().invoke(cli, ["explain", "sec-hardcoded-credential"])
     assert explained.exit_code == 0
     for section in ("## What it finds", "## Why it matters", "## How to fix", "## Example"):

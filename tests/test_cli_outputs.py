@@ -103,3 +103,13 @@ def test_no_progress_output_when_stderr_is_a_pipe(tmp_path):
     assert completed.returncode == 0
     assert completed.stderr == ""
     assert "\r" not in completed.stdout
+
+
+def test_the_excerpt_is_the_reported_line_whatever_other_line_separators_the_file_holds(tmp_path, capsys, monkeypatch):
+    """Form feeds, U+2028 and NEL are no line breaks for the parsers, so they are none for the excerpt either."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "form.js").write_text('"use strict"; // page\x0cbreak \u2028 and \x85\neval(window.name);\n', encoding="utf-8")
+    main(["check", "form.js"])
+    out = capsys.readouterr().out
+    assert "form.js:2:1: error web-avoid-eval " in out
+    assert "    2 | eval(window.name);" in out
