@@ -21,9 +21,8 @@ from d365lint.engine import baseline as baselines
 from d365lint.engine.baseline import Baseline, BaselineError
 from d365lint.engine.run import Report, analyse, select_rules
 from d365lint.engine.work import processes
-from d365lint.gate import GateError, baseline_entries, failing, gate, render_text, summary
 from d365lint.loading.discover import InputError, load
-from d365lint.reporting import annotations, json_report, rule_docs, sarif, text
+from d365lint.reporting import json_report, text
 from d365lint.reporting.progress import TerminalProgress
 from d365lint.rules.base import Rule, Severity
 from d365lint.rules.registry import ExtensionError, RuleSet, load_rules
@@ -86,7 +85,9 @@ def _colour(color: bool | None) -> bool:
 
 
 def render_report(report: Report, output_format: str, *, include_suppressed: bool, category: str | None, colour: bool) -> str:
-    """The report in one format."""
+    """The report in one format (SARIF and annotation writers are imported when asked for)."""
+    from d365lint.reporting import annotations, sarif
+
     if output_format == "json":
         return json_report.render(report, include_suppressed=include_suppressed)
     if output_format == "sarif":
@@ -200,6 +201,9 @@ def _write_baseline(path: str, entries: list[baselines.BaselineEntry]) -> Baseli
 @click.option("--format", "output_format", type=click.Choice(GATE_FORMATS), default="text", show_default=True)
 def gate_command(sarif_files: tuple[str, ...], fail_on: str, baseline_file: str | None, write_baseline: str | None, output_format: str) -> None:
     """Decide on SARIF written earlier (d365lint, pac solution check, any SARIF tool)."""
+    from d365lint.gate import GateError, baseline_entries, failing, gate, render_text, summary
+    from d365lint.reporting import annotations
+
     logs = [Path(name) for name in sarif_files]
     try:
         if write_baseline:
@@ -231,6 +235,8 @@ def show_config(paths: tuple[str, ...], config_file: str | None) -> None:
 @click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 when the generated docs are stale.")
 def docs(output: str, readme: str, check_only: bool) -> None:
     """Generate docs/rules/<id>.md, their index and the README rule table from the rules' metadata."""
+    from d365lint.reporting import rule_docs
+
     try:
         ruleset = load_rules(extensions=False)
     except ExtensionError as error:

@@ -1,13 +1,19 @@
-"""Parsing Python integration code with libcst, keeping positions."""
+"""Parsing Python integration code with libcst, keeping positions.
+
+libcst is imported when a Python file is parsed: it takes longer to import
+than a pre-commit run on a script takes altogether.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import libcst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from typing import TYPE_CHECKING
 
 from d365lint.model import Location, SourceFile
+
+if TYPE_CHECKING:
+    import libcst
+    from libcst.metadata import CodeRange, MetadataWrapper
 
 
 class PythonSyntaxError(ValueError):
@@ -40,6 +46,9 @@ class PythonModule:
 
 def parse_python(source: SourceFile) -> PythonModule:
     """Parse ``source``; raise :class:`PythonSyntaxError` when libcst cannot."""
+    import libcst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
     try:
         wrapper = MetadataWrapper(libcst.parse_module(source.text))
     except libcst.ParserSyntaxError as error:
