@@ -66,6 +66,18 @@ def sites(workspace: Workspace) -> Iterator[PortalSite]:
         yield replace(site, tables=tables)
 
 
+RETAINED_SOURCE_BYTES = 4_000_000
+"""How much source the per-run parse cache keeps parsed.
+
+A syntax tree takes about 25 times the memory of its source, and the
+indexes and flow analyses kept with it as much again: a solution's scripts
+cannot all stay parsed. Sources are kept, in the order first asked for,
+until this much is held; the rest are parsed again when asked again
+(``_RECENT`` of them stay, for rules that ask twice in a row).
+"""
+_RECENT = 8
+
+
 @dataclass
 class UnitSource:
     """Produces the units of each target for one workspace, with parse problems."""
@@ -73,6 +85,9 @@ class UnitSource:
     workspace: Workspace
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _parsed: dict[SourceFile, ParsedSource | None] = field(default_factory=dict)
+    _recent: dict[SourceFile, ParsedSource | None] = field(default_factory=dict)
+    _retained: int = 0
+    _diagnosed: set[SourceFile] = field(default_factory=set)
 
     def units(self, target: Target) -> list[object]:
         """Every unit of ``target``, parsed; inputs that cannot be parsed are left out (and diagnosed)."""
@@ -103,18 +118,31 @@ class UnitSource:
         return item
 
     def parsed(self, source: SourceFile) -> ParsedSource | None:
-        """``source`` parsed once per run, for script units and for solution rules that read scripts."""
-        if source not in self._parsed:
-            self._parsed[source] = self._tree(source)
-        return self._parsed[source]
+        """``source`` parsed, for script units and for solution rules that read scripts; see :data:`RETAINED_SOURCE_BYTES`."""
+        if source in self._parsed:
+            return self._parsed[source]
+        if source in self._recent:
+            return self._recent[source]
+        parsed = self._tree(source)
+        if self._retained + len(source.text) <= RETAINED_SOURCE_BYTES:
+            self._parsed[source] = parsed
+            self._retained += len(source.text)
+        else:
+            self._recent[source] = parsed
+            while len(self._recent) > _RECENT:
+                del self._recent[next(iter(self._recent))]
+        return parsed
 
     def _tree(self, source: SourceFile) -> ParsedSource | None:
+        first = source not in self._diagnosed  # a source parsed again is diagnosed once
+        self._diagnosed.add(source)
         try:
             parsed = parse_source(source)
         except (ValueError, RecursionError) as error:
-            self.diagnostics.append(Diagnostic(f"cannot parse {source.language.value}: {error}", source.location))
+            if first:
+                self.diagnostics.append(Diagnostic(f"cannot parse {source.language.value}: {error}", source.location))
             return None
-        if parsed.has_errors:
+        if parsed.has_errors and first:
             self.diagnostics.append(
                 Diagnostic(
                     f"{source.language.value} syntax errors; analysed what could be recovered",

@@ -127,6 +127,8 @@ def check_client_side_authorization(unit: object, context: RuleContext) -> Itera
     """Identity-based hiding in a solution's scripts (with their forms) and in loose scripts."""
     if isinstance(unit, Solution):
         for source in solution_scripts(unit):
+            if not reads_identity(source.text):
+                continue  # not worth parsing: _identity_findings would return at once
             parsed = context.parse(source)
             if parsed is not None:
                 yield from _identity_findings(parsed, _usage(unit, source.web_resource or ""))
