@@ -216,6 +216,16 @@ def test_a_malformed_extension_fails_loudly(tmp_path, body, message):
     assert "Traceback" not in completed.stderr
 
 
+def test_a_rule_that_raises_is_an_error_of_the_run_not_a_crash(tmp_path):
+    crashing = GOOD_EXTENSION.replace("    for table in solution.tables:", "    raise KeyError('contoso_invoice')\n    for table in solution.tables:")
+    env = _extension(tmp_path, crashing)
+    completed = _run(sys.executable, "-m", "d365lint", "check", "--select", "contoso,sec-hardcoded-credential", str(UNSAFE), env=env)
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr + completed.stdout
+    assert "tool-error rule contoso-invoice-seen (contoso-rules) failed: KeyError: 'contoso_invoice' at " in completed.stdout
+    assert "error sec-hardcoded-credential" in completed.stdout  # the other rules still ran
+
+
 def test_never_writes_into_the_input(tmp_path):
     copy = tmp_path / "solution"
     shutil.copytree(UNSAFE, copy)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d365lint.engine.units import UnitSource
-from d365lint.model import Diagnostic, Solution, Workspace
+from d365lint.model import Diagnostic, Location, Solution, Workspace
 from d365lint.rules.base import Finding, Rule, RuleContext, Target
 
 # A solution unit is cut by rule family (the module a check comes from): the
@@ -90,12 +91,31 @@ class Worker:
 
     def run(self, task: Task) -> TaskResult:
         before = len(self.units.diagnostics)
-        unit = self.units.unit(task.target, self.inputs(task.target)[task.index])
+        item = self.inputs(task.target)[task.index]
+        unit = self.units.unit(task.target, item)
         findings: list[tuple[str, Finding]] = []
+        failures: list[Diagnostic] = []
         if unit is not None:
             for rule in rule_groups(self.rules, task.target)[task.group]:
-                findings.extend((rule.id, finding) for finding in rule.check(unit, self.context(rule)))
-        return TaskResult(task, tuple(findings), tuple(self.units.diagnostics[before:]))
+                try:
+                    found = list(rule.check(unit, self.context(rule)))
+                except Exception as error:  # a rule's bug (a built-in's or an extension's) must not end the run
+                    failures.append(_rule_failure(rule, item, error))
+                else:
+                    findings.extend((rule.id, finding) for finding in found)
+        return TaskResult(task, tuple(findings), (*self.units.diagnostics[before:], *failures))
+
+
+def _rule_failure(rule: Rule, item: object, error: Exception) -> Diagnostic:
+    """A rule that raised: an error of the run (exit code 2), with no partial findings of that rule."""
+    location = getattr(item, "location", None) or Location("<input>")
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return Diagnostic(
+        f"rule {rule.id} ({rule.origin}) failed: {type(error).__name__}: {error}{where}; "
+        "its findings for this input are missing (please report this with the input that triggers it)",
+        location,
+    )
 
 
 def focused_view(solution: Solution, focus: frozenset[str]) -> Solution:
