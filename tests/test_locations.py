@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from d365lint.model import Language, Location, SourceFile
 from d365lint.parsing.html import script_blocks
 from d365lint.parsing.treesitter import parse_source
 from d365lint.parsing.xml import descendants, parse_xml
+from tests.conftest import FIXTURES, ROOT, run_analysis
 
 BASE = Location("x.xml")
 
@@ -52,3 +55,52 @@ def test_script_blocks_keep_their_place_in_the_page():
     parsed = parse_source(script_blocks(first_line)[0])
     call = next(node for node in parsed.walk() if node.type == "call_expression")
     assert parsed.location(call).column == 17
+
+
+def test_xml_columns_count_code_points_beyond_the_basic_plane_and_lines_past_65535():
+    """libxml2 stops counting lines at 65535 and counts bytes; an emoji is one code point (4 bytes, 2 UTF-16 units)."""
+    body = "<r>\r\n" + "<a/>\r\n" * 70000 + '<x>😀😀</x><b id="t"/>\r\n</r>'
+    document = parse_xml(body.encode("utf-8"), BASE)
+    located = document.locate(descendants(document.root, "b")[0])
+    assert (located.line, located.column) == (70002, 10)
+    document = parse_xml('<r>\r\n  <x>😀</x>\r\n  <!-- 😀 --><b\r\n id="1"/></r>'.encode("utf-16"), BASE)
+    located = document.locate(descendants(document.root, "b")[0])
+    assert (located.line, located.column) == (3, 13)
+
+
+def test_tree_sitter_ranges_are_code_points_with_crlf_lines():
+    parsed = parse_source(SourceFile(Language.JAVASCRIPT, 'var s = "😀😀";\r\n  var t = 1; eval("😀" + s);\r\n', Location("a.js")))
+    call = next(node for node in parsed.walk() if node.type == "call_expression")
+    located = parsed.location(call)
+    assert (located.line, located.column, located.end_line, located.end_column) == (2, 14, 2, 27)
+
+
+def test_script_block_on_the_first_line_after_astral_and_cjk_text():
+    page = SourceFile(Language.HTML, '<p>😀</p><script>var s="東京";eval(s)</script>', Location("q.html"))
+    parsed = parse_source(script_blocks(page)[0])
+    call = next(node for node in parsed.walk() if node.type == "call_expression")
+    located = parsed.location(call)
+    assert (located.line, located.column, located.end_column) == (1, 28, 35)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_findings_in_a_re_encoded_solution_file_stay_where_they_are(encoding, ruleset, tmp_path):
+    """The same step file in UTF-16 or with a BOM: same findings, same lines and columns."""
+    original = FIXTURES / "solutions" / "contoso-unsafe"
+    copy = tmp_path / "contoso"
+    shutil.copytree(original, copy)
+    step = "SdkMessageProcessingSteps/{b29e7d05-3b7d-f011-8544-6045bd0f7a21}.xml"
+    text = (original / step).read_text(encoding="utf-8-sig")
+    declared = text.replace('encoding="utf-8"', 'encoding="utf-16"') if encoding == "utf-16" else text
+    (copy / step).write_bytes(declared.encode(encoding))
+
+    def places(root, cwd):
+        report = run_analysis([root], ruleset, cwd=cwd)
+        return sorted(
+            (r.rule.id, r.finding.location.line, r.finding.location.column)
+            for r in report.results
+            if r.finding.location.path.endswith(step)
+        )
+
+    expected = places(original, ROOT)
+    assert expected and places(copy, tmp_path) == expected
