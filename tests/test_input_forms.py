@@ -8,6 +8,7 @@ never include line numbers: the forms must agree on what they find.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import textwrap
 import zipfile
@@ -54,15 +55,49 @@ def _only_unpacked(raw: RawFile) -> bool:
     return raw.name.endswith(".expect") or (raw.name.lower().startswith("connectors/") and raw.name.endswith(".xml"))
 
 
-@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.name)
-def test_zip_and_folder_load_the_same_model(solution, tmp_path):
-    (folder_solution,) = load([str(solution)]).solutions
-    (zip_solution,) = load([str(pack_to(solution, tmp_path / "export.zip"))]).solutions
+def _assert_same_model(solution, tmp_path) -> None:
+    (folder_solution,) = load([str(solution)], cwd=tmp_path).solutions
+    (zip_solution,) = load([str(pack_to(solution, tmp_path / "export.zip"))], cwd=tmp_path).solutions
     folder_solution = dataclasses.replace(
         folder_solution, raw_files=tuple(raw for raw in folder_solution.raw_files if not _only_unpacked(raw))
     )
     assert (folder_solution.source, zip_solution.source) == ("unpacked", "zip")
     assert _unlocated(zip_solution) == _unlocated(folder_solution)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.name)
+def test_zip_and_folder_load_the_same_model(solution, tmp_path):
+    _assert_same_model(solution, tmp_path)
+
+
+def test_quick_create_forms_and_workflow_metadata_load_alike_from_both_layouts(tmp_path):
+    """Found on real solutions: FormXml/quickCreate/ (the folder keeps the export's case) and Workflows/*.data.xml."""
+    solution = tmp_path / "contoso"
+    shutil.copytree(FIXTURES / "solutions" / "contoso-clean", solution)
+    forms = solution / "Entities" / "contoso_Invoice" / "FormXml"
+    main_form = next((forms / "main").glob("*.xml"))
+    (forms / "quickCreate").mkdir()
+    quick_id = "{6e7f9ac4-0f7d-f011-8544-6045bd0f7a21}"
+    (forms / "quickCreate" / f"{quick_id}.xml").write_text(
+        re.sub(r"<formid>\{[^}]+\}</formid>", f"<formid>{quick_id}</formid>", main_form.read_text(encoding="utf-8-sig")), encoding="utf-8"
+    )
+    flow = solution / "Workflows" / "NotifyFinance-2B3C4D5E-6F70-4819-A2B3-C4D5E6F70819.json"
+    flow.parent.mkdir()
+    flow.write_text('{"properties": {"definition": {"triggers": {}, "actions": {}}}}\n', encoding="utf-8")
+    flow.with_name(flow.name + ".data.xml").write_text(textwrap.dedent(f"""\
+        <?xml version="1.0" encoding="utf-8"?>
+        <Workflow WorkflowId="{{2b3c4d5e-6f70-4819-a2b3-c4d5e6f70819}}" Name="Notify finance" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+          <JsonFileName>/Workflows/{flow.name}</JsonFileName>
+          <Type>1</Type>
+          <Category>5</Category>
+          <StateCode>1</StateCode>
+          <StatusCode>2</StatusCode>
+        </Workflow>
+        """), encoding="utf-8")
+    _assert_same_model(solution, tmp_path)
+    (loaded,) = load([str(solution)], cwd=tmp_path).solutions
+    assert "quickCreate" in {form.form_type for form in loaded.forms}
+    assert [raw.name for raw in loaded.raw_files] == [f"Workflows/{flow.name}"]
 
 
 def test_the_packed_zip_is_laid_out_like_an_export(tmp_path):

@@ -209,7 +209,9 @@ class SolutionBuilder:
 
     def add_raw_files(self, paths: Iterable[str]) -> None:
         for path in paths:
-            if path.lower().startswith(RAW_FILE_FOLDERS):
+            lowered = path.lower()
+            # An unpacked workflow's .data.xml is the metadata an export keeps in customizations.xml.
+            if lowered.startswith(RAW_FILE_FOLDERS) and not (lowered.startswith("workflows/") and lowered.endswith(".data.xml")):
                 data = self.read(path)
                 if data is not None:
                     self.raw_files.append(RawFile(path, data, self.tree.location(path)))
@@ -447,7 +449,7 @@ def _add_entity_part(builder: SolutionBuilder, path: str, parts: list[str]) -> N
     if kind == "formxml":
         doc = builder.parse(path)
         if doc is not None:
-            form_type = parts[3] if len(parts) > 4 else ""
+            form_type = path.split("/")[3] if len(parts) > 4 else ""  # the folder is the export's type: quickCreate
             builder.forms.extend(read_forms(doc, doc.root, table, form_type))
     elif kind == "savedqueries":
         doc = builder.parse(path)
