@@ -139,3 +139,46 @@ def test_a_run_focused_on_one_file_reports_what_a_full_run_reports_there(solutio
         relative = path.relative_to(ROOT).as_posix()
         focused = _outcome(run_analysis([relative], ruleset))
         assert focused == [item for item in full if item[1].path == relative], relative
+
+
+def _copy_fixture(name: str, tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / "solutions" / name, target)
+    return target
+
+
+def test_the_cache_gives_the_model_a_fresh_load_gives_after_every_change(tmp_path):
+    solution = _copy_fixture("contoso-unsafe", tmp_path)
+    cache = tmp_path / "cache"
+
+    def both() -> tuple[object, object]:
+        fresh = load([str(solution)], cwd=tmp_path)
+        cached = load([str(solution)], cwd=tmp_path, cache_folder=cache)
+        return fresh.solutions, cached.solutions
+
+    fresh, cold = both()
+    assert fresh == cold and list(cache.iterdir())
+    assert both()[1] == fresh  # warm: every file from the cache
+    script = solution / "WebResources" / "contoso_" / "scripts" / "account.js"
+    script.write_text(script.read_text(encoding="utf-8") + "\nalert('changed');\n", encoding="utf-8")
+    entity = solution / "Entities" / "contoso_Invoice" / "Entity.xml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("<IsSecured>0</IsSecured>", "<IsSecured>1</IsSecured>", 1), encoding="utf-8")
+    (solution / "Roles" / "Contoso Sales User.xml").unlink()
+    fresh, cached = both()
+    assert cached == fresh
+    assert "alert('changed')" in next(f.text for f in cached[0].files if f.location.path.endswith("account.js"))
+
+
+def test_the_cache_stays_out_of_the_input_and_no_cache_writes_nothing(tmp_path):
+    solution = _copy_fixture("contoso-clean", tmp_path)
+    before = sorted(p for p in solution.rglob("*"))
+    home = tmp_path / "xdg"
+    command = [sys.executable, "-m", "d365lint", "check", str(solution), "--fail-on", "never"]
+    environment = {"XDG_CACHE_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    subprocess.run([*command, "--no-cache"], env=environment, check=True, capture_output=True)
+    assert not home.exists()
+    subprocess.run(command, env=environment, check=True, capture_output=True)
+    assert [p.name for p in (home / "d365lint").iterdir()]
+    assert sorted(p for p in solution.rglob("*")) == before

@@ -21,6 +21,7 @@ from d365lint.engine import baseline as baselines
 from d365lint.engine.baseline import Baseline, BaselineError
 from d365lint.engine.run import Report, analyse, select_rules
 from d365lint.engine.work import processes
+from d365lint.loading.cache import default_folder as default_cache_folder
 from d365lint.loading.discover import InputError, load
 from d365lint.reporting import json_report, text
 from d365lint.reporting.progress import TerminalProgress
@@ -127,6 +128,9 @@ _config_option = click.option(
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when writing to a terminal).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
               help="Processes for a large input (0: one per core)  [default: configured, else 0]")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Where parsed solution files are kept between runs  [default: $XDG_CACHE_HOME/d365lint]")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of parsed solution files.")
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -143,6 +147,8 @@ def check(
     category: str | None,
     color: bool | None,
     jobs: int | None,
+    cache_dir: str | None,
+    no_cache: bool,
 ) -> None:
     """Analyse solution zips, solution folders, repositories or single files."""
     ruleset = _rules_or_exit()
@@ -153,7 +159,7 @@ def check(
     try:
         if baseline_path and not write_baseline:
             settings = dataclasses.replace(settings, baseline=baselines.read_baseline(baseline_path))
-        workspace = load(paths)
+        workspace = load(paths, cache_folder=None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder())
     except BaselineError as error:
         raise click.ClickException(str(error)) from error
     except InputError as error:

@@ -194,9 +194,12 @@ def weight(worker: Worker, task: Task) -> int:
 
 
 def processes(workspace: Workspace, requested: int) -> int:
-    """How many processes to run: ``requested`` (0: one per core), or one when the input is too small to gain."""
+    """How many processes to run: ``requested`` (0: one per core), or one when there is too little to gain.
+
+    A focused run (pre-commit) analyses a few files: starting processes would cost more than they save.
+    """
     wanted = requested or default_jobs()
-    if wanted <= 1:
+    if wanted <= 1 or workspace.focus is not None:
         return 1
     worker = Worker(workspace, (), lambda rule: {})
     total = sum(weight(worker, Task(target, index, 0)) for target in (Target.SOLUTION, Target.SCRIPT, Target.CSHARP)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from d365lint.loading.archive import ArchiveError, ArchiveLimits, is_zip
+from d365lint.loading.cache import SolutionCache
 from d365lint.loading.sites import enclosing_site, load_site_folder, site_roots, solution_sites
 from d365lint.loading.solutions import build_exported, build_unpacked
 from d365lint.loading.trees import FolderTree, ZipTree
@@ -112,6 +113,8 @@ class Loader:
     raw_files: list[RawFile] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sites: list[PortalSite] = field(default_factory=list)
+    cache_folder: Path | None = None
+    """Where unpacked solutions' parsed files are kept between runs (see loading/cache.py); None: nowhere."""
     _seen: set[Path] = field(default_factory=set)
 
     def location(self, path: Path) -> Location:
@@ -135,8 +138,13 @@ class Loader:
             return
         self._seen.add(real)
         tree = FolderTree(root, display_path(root, self.cwd))
-        build = build_unpacked if kind == "unpacked" else build_exported
-        solution = build(tree, kind, self.diagnostics)
+        if kind == "unpacked" and self.cache_folder is not None:
+            cache = SolutionCache.open(self.cache_folder, root, tree)
+            solution = build_unpacked(tree, kind, self.diagnostics, cache)
+            cache.write()
+        else:
+            build = build_unpacked if kind == "unpacked" else build_exported
+            solution = build(tree, kind, self.diagnostics)
         if solution is not None:
             self.solutions.append(solution)
             self.sites.extend(solution_sites(tree, self.diagnostics))
@@ -324,10 +332,15 @@ def _in_skipped_folder(path: Path, top: Path) -> bool:
     return any(part in SKIPPED_FOLDERS for part in path.relative_to(top).parts[:-1])
 
 
-def load(paths: Sequence[str], cwd: Path | None = None, limits: ArchiveLimits | None = None) -> Workspace:
-    """Load every input; raise :class:`InputError` for a path that does not exist."""
+def load(
+    paths: Sequence[str], cwd: Path | None = None, limits: ArchiveLimits | None = None, cache_folder: Path | None = None
+) -> Workspace:
+    """Load every input; raise :class:`InputError` for a path that does not exist.
+
+    With ``cache_folder``, unpacked solutions reuse what earlier runs parsed of their unchanged files.
+    """
     base = (cwd or Path.cwd()).absolute()
-    loader = Loader(base, limits or ArchiveLimits())
+    loader = Loader(base, limits or ArchiveLimits(), cache_folder=cache_folder)
     resolved = []
     for text in paths:
         path = Path(text)

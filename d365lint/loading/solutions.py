@@ -16,10 +16,12 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from lxml import etree
 
 from d365lint.loading.archive import ArchiveError
+from d365lint.loading.cache import RecordingTree, SolutionCache
 from d365lint.loading.components import (
     read_assembly,
     read_connector,
@@ -136,10 +138,15 @@ class SolutionBuilder:
         return SolutionBuilder(self.tree, self.source, [])
 
     def merge(self, part: SolutionBuilder) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, list):
-                value.extend(getattr(part, item.name))
+        self.add_elements(part.elements())
+
+    def elements(self) -> dict[str, list[Any]]:
+        """Everything collected so far (problems included), by field."""
+        return {item.name: value for item in fields(self) if isinstance(value := getattr(self, item.name), list)}
+
+    def add_elements(self, elements: dict[str, list[Any]]) -> None:
+        for name, values in elements.items():
+            getattr(self, name).extend(values)
 
     def content(self, file_name: str) -> tuple[bytes | None, Location | None]:
         """Bytes and location of a content file named in metadata (``/WebResources/x``)."""
@@ -375,8 +382,14 @@ def _add_split_environment_variables(builder: SolutionBuilder, paths: list[str])
                 builder.add_environment_variable(doc, doc.root, path.rsplit("/", 1)[0])
 
 
-def build_unpacked(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -> Solution | None:
-    """A solution from the SolutionPackager / ``pac solution unpack`` layout."""
+def build_unpacked(
+    tree: FileTree, source: str, diagnostics: list[Diagnostic], cache: SolutionCache | None = None
+) -> Solution | None:
+    """A solution from the SolutionPackager / ``pac solution unpack`` layout.
+
+    With a ``cache``, each file's elements come from it while the files they
+    were built from are unchanged (see :mod:`d365lint.loading.cache`).
+    """
     builder = SolutionBuilder(tree, source, diagnostics)
     manifest_path = tree.find("Other/Solution.xml")
     manifest_doc = builder.parse(manifest_path) if manifest_path else None
@@ -384,11 +397,27 @@ def build_unpacked(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -
         return None
     paths = sorted(path for path in tree.paths() if not _MANAGED_TWIN.search(path))
     for path in paths:
-        _add_unpacked_file(builder, path)
+        if cache is None:
+            _add_unpacked_file(builder, path)
+        else:
+            builder.add_elements(_cached_elements(builder, cache, path))
+    if cache is not None:
+        cache.forget_others(paths)
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
     return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
+
+
+def _cached_elements(builder: SolutionBuilder, cache: SolutionCache, path: str) -> dict[str, list[Any]]:
+    elements = cache.elements(path)
+    if elements is None:
+        recording = RecordingTree(builder.tree, cache.root)
+        part = SolutionBuilder(recording, builder.source, [])
+        _add_unpacked_file(part, path)
+        elements = part.elements()
+        cache.remember(path, recording, elements)
+    return elements
 
 
 def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:

@@ -307,6 +307,7 @@ def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> 
     """Sensitive, unsecured columns hidden by form XML or unconditionally by the form's OnLoad script."""
     patterns = tuple(context.options["sensitive-columns"])
     parsed_by_name: dict[str, ParsedSource] | None = None
+    exposed: dict[str, frozenset[str]] = {}
     for form in solution.forms:
         table = solution.table(form.table)
         if table is None:
@@ -319,7 +320,9 @@ def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> 
                 if finding is not None and (finding.location, control.column) not in seen:
                     seen.add((finding.location, control.column))
                     yield finding
-        if not _has_exposed_column(form, table, patterns):
+        if table.logical_name not in exposed:
+            exposed[table.logical_name] = _exposed_columns(table, patterns)
+        if not any(control.column in exposed[table.logical_name] for control in form.controls):
             continue  # only a sensitive, unsecured column of the form can be reported: no script to analyse
         if parsed_by_name is None:
             parsed_by_name = _parsed_scripts(solution, context)
@@ -333,13 +336,11 @@ def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> 
                     yield finding
 
 
-def _has_exposed_column(form: Form, table: Table, patterns: tuple[str, ...]) -> bool:
-    """Whether a control of ``form`` binds a sensitive column of ``table`` that is not field-secured."""
-    for name in {control.column for control in form.controls}:
-        column = table.column(name)
-        if column is not None and not column.is_secured and sensitive_pattern(column, patterns) is not None:
-            return True
-    return False
+def _exposed_columns(table: Table, patterns: tuple[str, ...]) -> frozenset[str]:
+    """The sensitive columns of ``table`` that are not field-secured."""
+    return frozenset(
+        column.logical_name for column in table.columns if not column.is_secured and sensitive_pattern(column, patterns) is not None
+    )
 
 
 def _parsed_scripts(solution: Solution, context: RuleContext) -> dict[str, ParsedSource]:

@@ -1,0 +1,213 @@
+"""Parsed solution files kept between runs, so that pre-commit does not re-read a whole solution.
+
+A pre-commit run on one changed form loads its whole solution for context
+(the form needs its table's columns), and reading a large unpacked solution
+takes seconds. Each file of an unpacked solution gives the model a few
+elements; the cache keeps them, with the content hash of every file that
+was read to build them and the answer of every lookup made on the way. An
+entry is used only when all of those files still have the same content and
+the lookups the same answers, so a changed, added or removed file is read
+again and nothing else is.
+
+The cache lives in the user's cache folder (``$XDG_CACHE_HOME/d365lint`` or
+``~/.cache/d365lint``), never in the checked folder unless ``--cache-dir``
+puts it there, one file per solution folder and version of d365lint's
+loader. ``--no-cache`` neither reads nor writes it. Whether a file is
+unchanged is decided by its content hash; size and modification time only
+spare re-reading files last written well before the entry was (as git does
+with its index), so an edit within the same second is still seen.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import d365lint
+from d365lint.loading.trees import FileTree
+from d365lint import model
+from d365lint.model import Location
+
+FORMAT = 1
+_RACY_SECONDS = 2.0
+"""A file modified this close to (or after) its entry was written is hashed again whatever its time says."""
+
+
+def default_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "d365lint"
+
+
+def _code_key() -> str:
+    """The loader's version: d365lint's, Python's, and the source of the modules that build the model."""
+    package = Path(d365lint.__file__).parent
+    digest = hashlib.blake2b(f"{FORMAT}|{d365lint.__version__}|{sys.version}".encode(), digest_size=16)
+    for module in sorted([package / "model.py", *(package / "loading").glob("*.py"), *(package / "parsing").glob("*.py")]):
+        digest.update(module.name.encode())
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A file read while building an entry: its content hash, and its size and time to spare re-reading it."""
+
+    path: str
+    digest: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one file gave the model, and everything it depended on."""
+
+    reads: tuple[Read, ...]
+    finds: tuple[tuple[str, str | None], ...]
+    elements: Any
+
+
+class RecordingTree:
+    """A :class:`FileTree` that notes every file read and every lookup, for an entry's key."""
+
+    def __init__(self, tree: FileTree, root: Path) -> None:
+        self.tree = tree
+        self.root = root
+        self.reads: dict[str, Read] = {}
+        self.finds: dict[str, str | None] = {}
+
+    def paths(self) -> Iterator[str]:
+        return self.tree.paths()
+
+    def find(self, path: str) -> str | None:
+        found = self.tree.find(path)
+        self.finds[path] = found
+        return found
+
+    def location(self, path: str) -> Location:
+        return self.tree.location(path)
+
+    def read(self, path: str) -> bytes:
+        data = self.tree.read(path)
+        stat = (self.root / path).stat()
+        self.reads[path] = Read(path, _digest(data), stat.st_size, stat.st_mtime_ns)
+        return data
+
+
+def _rebuilt(cls: type, values: tuple[Any, ...]) -> Any:
+    """A model value from its fields, without the dataclass machinery's per-object ``fields()`` lookups."""
+    value = object.__new__(cls)
+    for name, item in zip(cls.__slots__, values):
+        object.__setattr__(value, name, item)
+    return value
+
+
+def _reducer(cls: type) -> Any:
+    names = cls.__slots__
+
+    def reduce(value: Any) -> tuple[Any, ...]:
+        return _rebuilt, (cls, tuple(getattr(value, name) for name in names))
+
+    return reduce
+
+
+# Frozen, slotted dataclasses unpickle slowly through dataclasses' generic __setstate__;
+# the cache holds tens of thousands of them, so it writes them as (class, fields) instead.
+_MODEL_REDUCERS = copyreg.dispatch_table | {
+    cls: _reducer(cls)
+    for cls in vars(model).values()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls)
+}
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class SolutionCache:
+    """The entries of one unpacked solution folder: read at the start of a run, written at its end if they changed."""
+
+    file: Path | None
+    root: Path
+    tree: FileTree
+    entries: dict[str, Entry] = field(default_factory=dict)
+    written_at: float = 0.0
+    changed: bool = False
+    _checked: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, folder: Path, root: Path, tree: FileTree) -> SolutionCache:
+        """The cache of the solution at ``root``, as ``tree`` shows it (its locations are kept in the entries)."""
+        place = f"{root.resolve()}|{tree.location('')}"
+        key = hashlib.blake2b(place.encode(), digest_size=12).hexdigest()
+        file = folder / f"{key}-{_code_key()[:16]}.pickle"
+        cache = cls(file, root, tree)
+        try:
+            with file.open("rb") as stream:
+                stored = pickle.load(stream)
+            cache.entries, cache.written_at = stored["entries"], stored["written_at"]
+        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError, ValueError, ImportError):
+            pass  # no cache yet, or one this version cannot read: the solution is read in full
+        return cache
+
+    def elements(self, path: str) -> Any | None:
+        """The elements ``path`` gave when its entry is still valid, else None."""
+        entry = self.entries.get(path)
+        if entry is None or not all(self.tree.find(query) == found for query, found in entry.finds):
+            return None
+        if not all(self._unchanged(read) for read in entry.reads):
+            return None
+        return entry.elements
+
+    def remember(self, path: str, recording: RecordingTree, elements: Any) -> None:
+        self.entries[path] = Entry(tuple(recording.reads.values()), tuple(recording.finds.items()), elements)
+        self.changed = True
+
+    def forget_others(self, paths: list[str]) -> None:
+        """Drop entries of files that are gone."""
+        kept = set(paths)
+        for path in [p for p in self.entries if p not in kept]:
+            del self.entries[path]
+            self.changed = True
+
+    def write(self) -> None:
+        if not self.changed or self.file is None:
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with tempfile.NamedTemporaryFile(dir=self.file.parent, delete=False, suffix=".tmp") as stream:
+                pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dispatch_table = _MODEL_REDUCERS
+                pickler.dump({"entries": self.entries, "written_at": time.time()})
+            os.replace(stream.name, self.file)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def _unchanged(self, read: Read) -> bool:
+        if read.path not in self._checked:
+            self._checked[read.path] = self._same_content(read)
+        return self._checked[read.path]
+
+    def _same_content(self, read: Read) -> bool:
+        try:
+            stat = (self.root / read.path).stat()
+        except OSError:
+            return False
+        settled = stat.st_mtime_ns / 1e9 < self.written_at - _RACY_SECONDS
+        if settled and stat.st_size == read.size and stat.st_mtime_ns == read.mtime_ns:
+            return True
+        try:
+            return _digest(self.tree.read(read.path)) == read.digest
+        except OSError:
+            return False
