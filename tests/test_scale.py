@@ -182,3 +182,16 @@ def test_the_cache_stays_out_of_the_input_and_no_cache_writes_nothing(tmp_path):
     subprocess.run(command, env=environment, check=True, capture_output=True)
     assert [p.name for p in (home / "d365lint").iterdir()]
     assert sorted(p for p in solution.rglob("*")) == before
+
+
+def test_the_generator_and_the_benchmark_script_run_on_a_small_solution(tmp_path):
+    """A smoke test: both scripts run end to end; the figures they print are not judged here."""
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "0.5", "--work", str(tmp_path), "--no-eslint", "--no-secrets"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    for heading in ("parse floor", "speed-up, 2 jobs over 1", "same findings, same order, any jobs", "peak RSS", "cache warm"):
+        assert heading in completed.stdout
+    assert "planted anti-patterns found                                 all" in completed.stdout
+    assert "yes" in next(line for line in completed.stdout.splitlines() if "same findings" in line)
