@@ -35,8 +35,8 @@ def read_bytes(path: str, member: str | None = None) -> bytes | None:
 
 
 @lru_cache(maxsize=256)
-def _file_text(path: str, member: str | None) -> str | None:
-    data = read_bytes(path, member)
+def _file_text(identity: str, member: str | None) -> str | None:
+    data = read_bytes(identity.split("\0", 1)[0], member)
     try:
         return decode_text(data) if data is not None else None
     except DecodeError:
@@ -44,17 +44,30 @@ def _file_text(path: str, member: str | None) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _file_lines(path: str, member: str | None) -> tuple[str, ...]:
-    text = _file_text(path, member)
+def _file_lines(identity: str, member: str | None) -> tuple[str, ...]:
+    text = _file_text(identity, member)
     return tuple(_LINE_BREAK.split(text)) if text is not None else ()
+
+
+def _identity(path: str) -> str:
+    """The cache key of a file: its absolute path and its version on disk.
+
+    Reports name files relative to the working folder, which may change
+    between runs in one process; the file may change too.
+    """
+    try:
+        status = Path(path).stat()
+    except OSError:
+        return str(Path(path).absolute())
+    return f"{Path(path).absolute()}\0{status.st_mtime_ns}\0{status.st_size}"
 
 
 def file_text(location: Location) -> str | None:
     """The decoded text of the file (or zip member) ``location`` points into."""
-    return _file_text(location.path, location.member)
+    return _file_text(_identity(location.path), location.member)
 
 
 def source_line(location: Location) -> str | None:
     """The line ``location`` points at, without its line break."""
-    lines = _file_lines(location.path, location.member)
+    lines = _file_lines(_identity(location.path), location.member)
     return lines[location.line - 1] if 0 < location.line <= len(lines) else None
