@@ -104,3 +104,13 @@ def test_findings_in_a_re_encoded_solution_file_stay_where_they_are(encoding, ru
 
     expected = places(original, ROOT)
     assert expected and places(copy, tmp_path) == expected
+
+
+def test_a_windows_1252_script_is_analysed_with_code_point_columns(ruleset, tmp_path):
+    """Scripts saved as ANSI on Windows are not UTF-8; they are read as Windows-1252 instead of being skipped."""
+    script = tmp_path / "ribbon.js"
+    script.write_bytes('"use strict";\nvar label = "NON CLASSIFIÉ – ’"; eval(label);\n'.encode("cp1252"))
+    report = run_analysis([script], ruleset, cwd=tmp_path)
+    assert not report.diagnostics
+    (found,) = [r.finding.location for r in report.results if r.rule.id == "web-avoid-eval"]
+    assert (found.line, found.column) == (2, 34)

@@ -48,20 +48,22 @@ def sniff_encoding(data: bytes) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode source bytes strictly; raise :class:`DecodeError` for binary junk.
+    """Decode source bytes; raise :class:`DecodeError` for binary junk.
 
-    A declared encoding that the bytes contradict falls back to UTF-8 before
-    giving up, because exports often declare one encoding and use another.
+    A declared encoding that the bytes contradict falls back to UTF-8,
+    because exports often declare one encoding and use another; text that is
+    not UTF-8 either is read as Windows-1252, what editors on Windows save
+    ("NON CLASSIFI\xc9" in tc-ca's web resources), rather than left unanalysed.
     """
     if b"\x00" in data[:8192] and not _is_utf16_or_32(data):
         raise DecodeError("the file holds binary data, not text")
     encoding = sniff_encoding(data)
-    for candidate in dict.fromkeys((encoding, "utf-8-sig")):
+    for candidate in dict.fromkeys((encoding, "utf-8-sig", "cp1252")):
         try:
             return data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
-    raise DecodeError(f"the file is not valid {encoding} text")
+    return data.decode("latin-1")  # cp1252 leaves five bytes undefined; latin-1 maps every byte
 
 
 def _is_utf16_or_32(data: bytes) -> bool:
