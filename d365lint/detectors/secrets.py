@@ -89,7 +89,7 @@ def _url_password(value: str) -> bool:
     return looks_like_secret("password", value)
 
 
-def _random_token(value: str) -> bool:
+def is_random_token(value: str) -> bool:
     """A bearer token or signature: long, mixed, not a word or an expression."""
     return len(value) >= 16 and shannon_entropy(value) >= 3.5 and any(c.isdigit() for c in value)
 
@@ -149,18 +149,21 @@ TOKEN_FORMATS = (
     _TokenFormat("Meta access token", re.compile(r"\b(EAA[A-Za-z0-9]{90,})\b"), 1),
     _TokenFormat("Telegram bot token", re.compile(r"\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b"), 1),
     _TokenFormat("Basic credentials", re.compile(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"), 1, _basic_credentials),
-    _TokenFormat("bearer token", re.compile(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)(?![A-Za-z0-9\-._~+/=])"), 1, _random_token),
+    _TokenFormat("bearer token", re.compile(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)(?![A-Za-z0-9\-._~+/=])"), 1, is_random_token),
     _TokenFormat(
         "password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^/\s:@\"'<>]{3,})@[A-Za-z0-9]", re.I), 1, _url_password
     ),
 )
 
-_QUOTED_KEY_VALUE = r"""["']?(?P<key>[A-Za-z0-9_.\-]*(?:{keywords})[A-Za-z0-9_.\-]*)["']?\s*[:=]\s*(?P<quote>["']?)(?P<value>[^"'\s;&,<>{{}}]*[^"';&,<>{{}}]*?)(?P=quote)(?=[\s;&,}}<>/)\]]|$)"""
-_XML_ELEMENT_VALUE = r"""<(?P<key>[A-Za-z0-9_.\-]*(?:{keywords})[A-Za-z0-9_.\-]*)>(?P<value>[^<]+)</(?P=key)>"""
+# A key is a whole run of name characters that contains a keyword, taken possessively from where a
+# name can start: otherwise a long run (a base64 blob, a repeated word) is retried from every split
+# point, which is quadratic.
+_QUOTED_KEY_VALUE = r"""(?<![A-Za-z0-9_.\-])["']?(?P<key>(?=[A-Za-z0-9_.\-]*?(?:{keywords}))[A-Za-z0-9_.\-]++)["']?\s*[:=]\s*(?P<quote>["']?)(?P<value>[^"'\s;&,<>{{}}]*+[^"';&,<>{{}}]*?)(?P=quote)(?=[\s;&,}}<>/)\]]|$)"""
+_XML_ELEMENT_VALUE = r"""<(?P<key>(?=[A-Za-z0-9_.\-]*?(?:{keywords}))[A-Za-z0-9_.\-]++)>(?P<value>[^<]+)</(?P=key)>"""
 # <add key="ApiKey" value="…"/> (app.config), <field name="contoso_password" value="…"/> (configuration data),
 # <setting name="Password" serializeAs="String"><value>…</value> (settings files).
 _XML_NAMED_VALUE = (
-    r"""<[A-Za-z][\w:.-]*\s[^<>]*?\b(?:key|name)\s*=\s*"(?P<key>[^"<>]*(?:{keywords})[^"<>]*)"[^<>]*?"""
+    r"""<[A-Za-z][\w:.-]*\s[^<>]*?\b(?:key|name)\s*=\s*"(?P<key>(?=[^"<>]*?(?:{keywords}))[^"<>]*+)"[^<>]*?"""
     r"""(?:\b(?:value|content)\s*=\s*"(?P<value>[^"<>]*)"|>\s*<value>(?P<element>[^<]*)</value>)"""
 )
 
@@ -182,6 +185,7 @@ _LOGICAL_NAME = re.compile(r"^[A-Za-z]{2,8}_[A-Za-z][A-Za-z0-9_]*$")
 _GUID = re.compile(r"^[{(]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[})]?$", re.I)
 _INTEGRITY_HASH = re.compile(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_MEDIA_TYPE = re.compile(r"^(?:application|text|image|audio|video|multipart|font)/[\w.+-]+$", re.I)
 _FILE_NAME = re.compile(r"^[\w .\\/:-]*\.(?:pem|pfx|p12|key|crt|cer|json|txt|config|xml|env|ini|ya?ml|js|cs|dll)$", re.I)
 # Setting names and paths (AppSettings:ApiKey, Contoso.Integration.Secret, x-api-key, ClientSecret).
 _SETTING_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:[:./\\][A-Za-z_][A-Za-z0-9_-]*)+$")
@@ -265,6 +269,8 @@ def is_credential_name(name: str, extra_keywords: Iterable[str] = ()) -> bool:
     ``publicKey``, ``isPasswordRequired`` and ``passwordKey`` name
     something about a credential and do not.
     """
+    if name.strip().startswith("."):
+        return False  # a file extension (".pfx"), not a name
     bare = name.strip().strip("\"'@$_").rsplit(".", 1)[-1]
     if not bare or not _mentions_keyword(bare, extra_keywords):
         return False
@@ -282,7 +288,8 @@ def _is_name_like(value: str) -> bool:
         return True
     if _WORDS.match(value) and (_mentions_keyword(value) or _CAMEL_WORDS.match(value)):
         return True
-    return bool(_LOGICAL_NAME.match(value) and shannon_entropy(value) < 4.0)
+    # logical names are lower case whatever their length; schema names (contoso_PartnerApiKey) are words
+    return bool(_LOGICAL_NAME.match(value) and (value.islower() or shannon_entropy(value) < 4.0))
 
 
 def looks_like_secret(key: str, value: str) -> bool:
@@ -298,10 +305,13 @@ def looks_like_secret(key: str, value: str) -> bool:
         return False
     if stripped.isdigit() or _EMAIL.match(stripped) or _FILE_NAME.match(stripped) or _URL_PATH.match(stripped):
         return False
+    if _MEDIA_TYPE.match(stripped):
+        return False
     if stripped.lower().startswith(("http://", "https://", "data:")) and "@" not in stripped:
         return False
     if any(word in _normalized(key) for word in _PASSWORD_WORDS):
-        return len(stripped) >= 6 and len(set(stripped)) >= 4
+        # a password has a digit or a symbol; letters alone are labels ("Passwort", "Contraseña")
+        return len(stripped) >= 6 and len(set(stripped)) >= 4 and not stripped.isalpha()
     has_digit = any(c.isdigit() for c in stripped)
     return len(stripped) >= 12 and shannon_entropy(stripped) >= 3.0 and (has_digit or len(stripped) >= 20)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from d365lint.detectors.secrets import Secret, is_credential_name, named_secret, scan_json, scan_text
+from d365lint.detectors.secrets import Secret, is_credential_name, is_random_token, named_secret, scan_json, scan_text
 from d365lint.model import Location, RawFile, SourceFile
 from d365lint.parsing.assembly import Assembly
 from d365lint.parsing.html import script_spans
@@ -258,7 +258,9 @@ def html_exposures(page: SourceFile, extra: tuple[str, ...]) -> Iterator[Exposur
 
 # ---------------------------------------------------------------- compiled assemblies
 
-_KEY_STRING = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+_KEY_STRING = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+# Generated, not written: hex, or random characters with the punctuation of base64 and secret formats.
+_GENERATED = re.compile(r"^(?:[0-9a-fA-F]{16,}|(?=.*[~+/=.-])[A-Za-z0-9~+/=._-]{16,})$")
 
 
 def assembly_exposures(assembly: Assembly, extra: tuple[str, ...]) -> Iterator[Exposure]:
@@ -266,12 +268,14 @@ def assembly_exposures(assembly: Assembly, extra: tuple[str, ...]) -> Iterator[E
 
     Names of variables do not survive compilation, but a literal key and
     its value do, one after the other, when code builds a request
-    (``new KeyValuePair<string, string>("client_secret", "…")``).
+    (``new KeyValuePair<string, string>("client_secret", "…")``). Neighbouring
+    strings are often unrelated (column names, messages, identifiers), so a
+    value counts after a key only when it looks generated, not merely secret.
     """
     previous = ""
     for string in assembly.user_strings:
         secrets = scan_text(string.value, extra)
-        if not secrets and _KEY_STRING.match(previous):
+        if not secrets and _KEY_STRING.match(previous) and _GENERATED.match(string.value) and is_random_token(string.value):
             paired = named_secret(previous, string.value, extra)
             secrets = [paired] if paired else []
         for secret in secrets:

@@ -14,9 +14,10 @@ configuration are calls, not literals, and are never candidates.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import tree_sitter
 
@@ -78,16 +79,31 @@ class Literal:
     ``value`` is the literal's text after escapes; ``partial`` says it is
     only part of a value (a piece of an interpolated or concatenated
     string), so it cannot be judged as a whole. ``scheme`` is the scheme
-    an ``AuthenticationHeaderValue`` gives the literal.
+    an ``AuthenticationHeaderValue`` gives the literal. The location is
+    computed only for literals that are reported: in a minified script a
+    column costs the length of its line.
     """
 
     value: str
     name: str
-    location: Location
-    key: object
+    locate: Callable[[], Location] = field(compare=False, repr=False)
+    key: object = None
     partial: bool = False
     basic_pair: bool = False
     scheme: str = ""
+
+    @property
+    def location(self) -> Location:
+        return self.locate()
+
+
+def known(location: Location) -> Callable[[], Location]:
+    """The ``locate`` of a literal whose location is already known (Python's positions are computed at parse time)."""
+    return functools.partial(_identity, location)
+
+
+def _identity(location: Location) -> Location:
+    return location
 
 
 # ---------------------------------------------------------------- tree-sitter (C#, JavaScript, TypeScript)
@@ -114,7 +130,7 @@ def _code_literals(parsed: ParsedSource) -> list[Literal]:
         if value is None:
             continue
         name, scheme = _receiver(parsed, node, csharp)
-        literals.setdefault(node.start_byte, Literal(value, name, parsed.location(node), node.start_byte,
+        literals.setdefault(node.start_byte, Literal(value, name, functools.partial(parsed.location, node), node.start_byte,
                                                      partial or _concatenated(parsed, node), _is_basic_pair(parsed, node), scheme))
     for literal in _resolved_arguments(parsed, constants, csharp):
         literals[literal.key] = literal  # type: ignore[index]  # the parameter it fills names it best
@@ -353,7 +369,7 @@ def _resolved_arguments(parsed: ParsedSource, constants: Mapping[str, tree_sitte
                 literal = constants[parsed.text(values[index])]
                 value, _ = _tree_string(parsed, literal, csharp)
                 scheme = _literal_text(parsed, values[0]) if name == "authorization" else ""
-                yield Literal(value or "", name, parsed.location(literal), literal.start_byte, scheme=scheme)
+                yield Literal(value or "", name, functools.partial(parsed.location, literal), literal.start_byte, scheme=scheme)
 
 
 # ---------------------------------------------------------------- Python (libcst)

@@ -9,7 +9,7 @@ import libcst
 
 from d365lint.model import Location
 from d365lint.parsing.python import PythonModule
-from d365lint.rules._credential_code import _BASE64_HINT, _ENCODERS, PYTHON_CREDENTIAL_ARGUMENTS, Literal
+from d365lint.rules._credential_code import _BASE64_HINT, _ENCODERS, PYTHON_CREDENTIAL_ARGUMENTS, Literal, known
 
 
 def python_literals(module: PythonModule) -> list[Literal]:
@@ -85,7 +85,7 @@ class _PythonLiterals(libcst.CSTVisitor):
             return
         location = self.module.location(node)
         self.order[key] = (location.line, location.column)
-        self.found[key] = Literal(value, name, location, key, basic_pair=basic_pair)
+        self.found[key] = Literal(value, name, known(location), key, basic_pair=basic_pair)
 
     def visit_SimpleStatementLine(self, node: libcst.SimpleStatementLine) -> None:
         for statement in node.body:
@@ -105,7 +105,7 @@ class _PythonLiterals(libcst.CSTVisitor):
         pieces = [part.value for part in node.parts if isinstance(part, libcst.FormattedStringText)]
         location = self.module.location(node)
         self.order[id(node)] = (location.line, location.column)
-        self.found[id(node)] = Literal("\0".join(pieces), "", location, id(node), partial=True)
+        self.found[id(node)] = Literal("\0".join(pieces), "", known(location), id(node), partial=True)
 
     def visit_Assign(self, node: libcst.Assign) -> None:
         for target in node.targets:

@@ -249,7 +249,7 @@ HARDCODED_CREDENTIAL = Rule(
 _SECRET_PURPOSE = re.compile(
     r"pass(?:word|wd|phrase)|\bpwd\b|secret|api[\s_-]?key|(?:access|account|subscription|shared[\s_-]?access|service|"
     r"function|host|master|signing|encryption|auth|private|storage|integration|partner|export)[\s_-]?key\b|"
-    r"(?:\b|access|auth|bearer|refresh|sas|api|security|session)[\s_-]?token\b|connection[\s_-]?string|credential|"
+    r"(?:\b|access|auth|bearer|refresh|sas|api|security|session)[\s_-]?token\b|connection[\s_-]?string|"
     r"client[\s_-]?secret|private[\s_-]?key",
     re.I,
 )
@@ -259,11 +259,12 @@ _METADATA_SUFFIX = re.compile(
     r"enabled|changed|reset|status|count|attempts|header|lifetime|format|mode|version|provider)s?$",
     re.I,
 )
-# How descriptions say that something holds a secret ("API key for the partner API", "Key for the export service").
+# How descriptions say that something holds a secret ("API key for the partner API", "used for passwords").
+# "Credential" and a bare "key" are left out: professional credentials and configuration keys are common columns.
 _DESCRIBED_SECRET = re.compile(
-    r"pass(?:word|wd|phrase)|client[\s_-]?secret|api[\s_-]?key|(?:access|subscription|shared[\s_-]?access|account|"
-    r"private)[\s_-]?key|connection[\s_-]?string|(?:access|bearer|refresh|api|auth)[\s_-]token|^\W*(?:the\s+)?"
-    r"(?:[\w-]+\s+){0,3}(?:key|token|secret)\b",
+    r"pass(?:word|wd|phrase)|client[\s_-]?secret|secret[\s_-]?key|api[\s_-]?key|(?:access|subscription|"
+    r"shared[\s_-]?access|account|private)[\s_-]?key|connection[\s_-]?string|(?:access|bearer|refresh|api|auth|sas)"
+    r"[\s_-]token",
     re.I,
 )
 # What only points at a secret, or only describes one.
