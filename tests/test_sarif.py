@@ -270,3 +270,14 @@ def _rolling_line_hashes(text: str) -> dict[int, str]:
 @given(st.lists(st.sampled_from(["a", "b", " ", "\t", "\r", "\n", "\r\n", "é", "😀", "x" * 40]), max_size=60).map("".join))
 def test_one_pass_line_hashes_equal_the_rolling_algorithm(text):
     assert line_hashes(text) == _rolling_line_hashes(text)
+
+
+def test_line_hashes_follow_the_file_not_its_relative_name(tmp_path, monkeypatch):
+    """Runs in one process from two working folders name different files form.js; a file may also change."""
+    for folder, body in (("a", "eval(a);\n"), ("b", "eval(b);\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "form.js").write_text(body, encoding="utf-8")
+        monkeypatch.chdir(tmp_path / folder)
+        assert file_line_hashes("form.js") == line_hashes(body)
+    (tmp_path / "b" / "form.js").write_text("eval(changed);\n", encoding="utf-8")
+    assert file_line_hashes("form.js") == line_hashes("eval(changed);\n")

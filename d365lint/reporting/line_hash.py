@@ -21,7 +21,7 @@ import sys
 from array import array
 from functools import lru_cache
 
-from d365lint.reporting.sources import read_bytes
+from d365lint.reporting.sources import file_identity, path_of, read_bytes
 
 BLOCK_SIZE = 100
 MOD = 37
@@ -31,10 +31,14 @@ _EOF = 65535
 _LF = 10
 
 
-@lru_cache(maxsize=64)
 def file_line_hashes(path: str) -> dict[int, str]:
     """The line hashes of the file at ``path``, read as the upload action reads it."""
-    data = read_bytes(path)
+    return _line_hashes_of(file_identity(path))
+
+
+@lru_cache(maxsize=64)
+def _line_hashes_of(identity: str) -> dict[int, str]:
+    data = read_bytes(path_of(identity))
     return line_hashes(data.decode("utf-8", "replace")) if data is not None else {}
 
 

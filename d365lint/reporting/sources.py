@@ -36,7 +36,7 @@ def read_bytes(path: str, member: str | None = None) -> bytes | None:
 
 @lru_cache(maxsize=256)
 def _file_text(identity: str, member: str | None) -> str | None:
-    data = read_bytes(identity.split("\0", 1)[0], member)
+    data = read_bytes(path_of(identity), member)
     try:
         return decode_text(data) if data is not None else None
     except DecodeError:
@@ -49,7 +49,7 @@ def _file_lines(identity: str, member: str | None) -> tuple[str, ...]:
     return tuple(_LINE_BREAK.split(text)) if text is not None else ()
 
 
-def _identity(path: str) -> str:
+def file_identity(path: str) -> str:
     """The cache key of a file: its absolute path and its version on disk.
 
     Reports name files relative to the working folder, which may change
@@ -62,12 +62,17 @@ def _identity(path: str) -> str:
     return f"{Path(path).absolute()}\0{status.st_mtime_ns}\0{status.st_size}"
 
 
+def path_of(identity: str) -> str:
+    """The absolute path a :func:`file_identity` names."""
+    return identity.split("\0", 1)[0]
+
+
 def file_text(location: Location) -> str | None:
     """The decoded text of the file (or zip member) ``location`` points into."""
-    return _file_text(_identity(location.path), location.member)
+    return _file_text(file_identity(location.path), location.member)
 
 
 def source_line(location: Location) -> str | None:
     """The line ``location`` points at, without its line break."""
-    lines = _file_lines(_identity(location.path), location.member)
+    lines = _file_lines(file_identity(location.path), location.member)
     return lines[location.line - 1] if 0 < location.line <= len(lines) else None
