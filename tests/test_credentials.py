@@ -119,6 +119,16 @@ def test_inline_images_and_public_key_tokens_are_not_secrets():
     assert scan_text("Microsoft.Xrm.Sdk, Version=9.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["apikey" * 20000, '<a name="' + "token" * 20000, 'apikey="' + "a" * 100000, "A" * 100000, "<apikey" * 20000,
+     "password=abc " * 20000],
+)
+def test_long_runs_are_scanned_in_linear_time(text):
+    """Each of these took minutes with patterns that retry a long run from every split point."""
+    scan_text(text)
+
+
 def test_json_values_are_judged_by_the_key_a_sibling_or_the_owning_parameter():
     text = (
         '\ufeff{"parameters": {"ApiKey": {"defaultValue": "r9T2kLm4Qw8Zx7Nv3Bp5", "type": "String"}},'
