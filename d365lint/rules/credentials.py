@@ -133,8 +133,13 @@ _FIX_FLOW = "Rotate it and read it from an environment variable of type Secret (
 _FIX_INTEGRATION = "Rotate it and read it from Azure Key Vault or a managed identity at run time."
 
 
+# A key is named in a message only when it is a plain name: a key literal could itself hold a token.
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$@][\w.:/$@-]{0,79}$")
+
+
 def _finding(secret: Secret, location: Location, component: str, place: str, fix: str) -> Finding:
-    held_by = f" in '{secret.key}'" if secret.key and secret.key.lower() not in place.lower() else ""
+    shown = secret.key and _PLAIN_KEY.match(secret.key) and secret.key.lower() not in place.lower()
+    held_by = f" in '{secret.key}'" if shown else ""
     return Finding(
         message=f"{place} holds a hard-coded {secret.kind}{held_by}: {redact(secret.value)}. {fix}",
         location=location,
