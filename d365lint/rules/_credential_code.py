@@ -119,10 +119,35 @@ def code_literals(parsed: ParsedSource) -> list[Literal]:
     return parsed.fact(_code_literals)
 
 
+_CALLS = frozenset({"object_creation_expression", "invocation_expression", "new_expression", "call_expression"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Nodes:
+    strings: list[tree_sitter.Node]
+    calls: list[tree_sitter.Node]
+
+
+def _nodes(parsed: ParsedSource) -> _Nodes:
+    """String literals (outermost) and calls of a file, from one walk."""
+    strings = _CSHARP_STRINGS if parsed.source.language is Language.CSHARP else _SCRIPT_STRINGS
+    found = _Nodes([], [])
+    for node in parsed.walk():
+        if node.type in strings and not _inside_string(node, strings):
+            found.strings.append(node)
+        elif node.type in _CALLS:
+            found.calls.append(node)
+    return found
+
+
+def call_nodes(parsed: ParsedSource) -> list[tree_sitter.Node]:
+    """Every call and ``new`` expression of a file, once per file."""
+    return parsed.fact(_nodes).calls
+
+
 def _code_literals(parsed: ParsedSource) -> list[Literal]:
     csharp = parsed.source.language is Language.CSHARP
-    strings = _CSHARP_STRINGS if csharp else _SCRIPT_STRINGS
-    nodes = [node for node in parsed.walk() if node.type in strings and not _inside_string(node, strings)]
+    nodes = parsed.fact(_nodes).strings
     constants = _constants(parsed, nodes) if csharp else {}
     literals: dict[int, Literal] = {}
     for node in nodes:
@@ -359,9 +384,7 @@ def _resolved_arguments(parsed: ParsedSource, constants: Mapping[str, tree_sitte
     """Constants passed by name to a credential API: ``new NetworkCredential(User, ServicePassword)``."""
     if not constants:
         return
-    for node in parsed.walk():
-        if node.type not in ("object_creation_expression", "invocation_expression"):
-            continue
+    for node in call_nodes(parsed):
         positions = CSHARP_CREDENTIAL_ARGUMENTS.get(call_name(parsed, node), {})
         values = _arguments_of(node.child_by_field_name("arguments"))
         for index, name in positions.items():

@@ -40,7 +40,7 @@ from d365lint.parsing.text import DecodeError, LineIndex, decode_text, text_valu
 from d365lint.parsing.treesitter import ParsedSource
 from d365lint.redaction import redact
 from d365lint.rules._credential_artifacts import Exposure, artifact_kind, assembly_exposures, html_exposures, raw_file_exposures
-from d365lint.rules._credential_code import Literal, call_name, code_literals, python_calls, python_literals
+from d365lint.rules._credential_code import Literal, call_name, call_nodes, code_literals, python_calls, python_literals
 from d365lint.rules.base import Finding, Precision, Rule, RuleContext, Severity, Target
 
 GUIDANCE = (
@@ -487,6 +487,7 @@ _USER_CREDENTIALS = re.compile(r"password|passwd|\bpwd|NetworkCredential|ClientC
 # Variables holding a user's credentials: `var secure = new SecureString();`
 _CREDENTIAL_VARIABLE = re.compile(r"\b(\w+)\s*=\s*new\s+(?:System\.Security\.)?(?:SecureString|NetworkCredential|ClientCredentials)\b")
 _CLIENT_CREDENTIALS_PASSWORD = re.compile(r"UserName\s*\.\s*Password$")
+_CLIENT_CREDENTIALS_PASSWORD_TEXT = ".Password"
 
 
 def _sign_in_finding(kind: str, location: Location, component: str, evidence: str) -> Finding:
@@ -530,11 +531,12 @@ def _literal_sign_ins(literals: Iterable[Literal], component: str) -> Iterator[F
 def _code_sign_ins(parsed: ParsedSource) -> Iterator[Finding]:
     yield from _literal_sign_ins(code_literals(parsed), parsed.component)
     credential_variables = frozenset(_CREDENTIAL_VARIABLE.findall(parsed.source.text))
-    for node in parsed.walk():
-        if node.type == "assignment_expression" and _CLIENT_CREDENTIALS_PASSWORD.search(parsed.text(node.child_by_field_name("left") or node)):
-            yield _sign_in_finding("ClientCredentials.UserName.Password is set", parsed.location(node), parsed.component, "UserName.Password")
-        if node.type not in ("object_creation_expression", "invocation_expression", "new_expression", "call_expression"):
-            continue
+    if _CLIENT_CREDENTIALS_PASSWORD_TEXT in parsed.source.text:
+        for node in parsed.walk():
+            if node.type == "assignment_expression" and _CLIENT_CREDENTIALS_PASSWORD.search(parsed.text(node.child_by_field_name("left") or node)):
+                yield _sign_in_finding("ClientCredentials.UserName.Password is set", parsed.location(node), parsed.component,
+                                       "UserName.Password")
+    for node in call_nodes(parsed):
         called = call_name(parsed, node)
         if called in _PASSWORD_FLOW_CALLS:
             yield _sign_in_finding(f"The call {called}() signs in with a user name and password", parsed.location(node), parsed.component, called)
