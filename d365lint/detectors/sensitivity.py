@@ -85,8 +85,15 @@ PERSONAL_DATA_TABLES = ("contact", "account", "lead", "incident", "systemuser", 
 _SEPARATORS = re.compile(r"[\s_\-.]+")
 
 
+# The same separators for ASCII text, dropped by str.translate: several times faster than the
+# expression, and every column name and label of a large solution goes through here twice.
+_ASCII_SEPARATORS = dict.fromkeys(code for code in range(128) if _SEPARATORS.fullmatch(chr(code)))
+
+
 def normalise(name: str) -> str:
     """``Date of Birth`` and ``contoso_date_of_birth`` both become comparable."""
+    if name.isascii():
+        return name.translate(_ASCII_SEPARATORS).lower()
     return _SEPARATORS.sub("", name).lower()
 
 
