@@ -35,6 +35,11 @@ class Location:
         """The path as printed to people: ``a.zip!/member`` for zip members."""
         return f"{self.path}!/{self.member}" if self.member else self.path
 
+    @property
+    def sort_key(self) -> tuple[str, str, int, int]:
+        """File, member, line, column: an order that, unlike the fields', never compares a missing member with a name."""
+        return (self.path, self.member or "", self.line, self.column)
+
     def at(self, line: int, column: int = 1) -> Location:
         """The same file at another position."""
         return Location(self.path, line, column, self.member)

@@ -97,6 +97,12 @@ def _zip(name: str, data: bytes) -> FuzzInput:
 
 
 REGRESSIONS = [
+    pytest.param(
+        # zip solutions/access-ownership: drop_member(181) | duplicate_member(93901) | drop_member(0):
+        # a member-level diagnostic (duplicate name) and a whole-archive one at the same place could not be sorted.
+        _zip("duplicate-manifest.zip", zip_members([("solution.xml", _MANIFEST), ("solution.xml", _MANIFEST)])),
+        id="duplicate-member-and-not-a-solution",
+    ),
 ]
 
 

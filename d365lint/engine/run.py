@@ -41,8 +41,7 @@ class Result:
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
-        location = self.finding.location
-        return (location.path, location.member or "", location.line, location.column, self.rule.id, self.fingerprint)
+        return (*self.finding.location.sort_key, self.rule.id, self.fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +137,7 @@ def analyse(
     ]
     unit_diagnostics = {diagnostic for task in tasks for diagnostic in by_task[task].diagnostics}
     results = _suppressed(_sharing_secrets(results), workspace, rules, settings)
-    diagnostics = tuple(sorted(set(workspace.diagnostics) | unit_diagnostics, key=lambda d: (d.location, d.message)))
+    diagnostics = tuple(sorted(set(workspace.diagnostics) | unit_diagnostics, key=lambda d: (d.location.sort_key, d.message)))
     ordered = sorted(results, key=lambda result: result.sort_key)
     if settings.baseline is not None:
         ordered = apply_baseline(ordered, settings.baseline)
