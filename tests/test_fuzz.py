@@ -103,6 +103,14 @@ REGRESSIONS = [
         _zip("duplicate-manifest.zip", zip_members([("solution.xml", _MANIFEST), ("solution.xml", _MANIFEST)])),
         id="duplicate-member-and-not-a-solution",
     ),
+    pytest.param(
+        # zip solutions/connectors-fabrikam: flip_bytes(((42173, 75), ...)): zlib.error escaped reading a member.
+        _zip(
+            "corrupt-deflate.zip",
+            _corrupt_first_deflate_block(zip_members([("solution.xml", _MANIFEST * 4), ("customizations.xml", b"<ImportExportXml/>")]), "solution.xml"),
+        ),
+        id="corrupt-deflate-stream",
+    ),
 ]
 
 

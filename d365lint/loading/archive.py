@@ -11,6 +11,7 @@ reading, since declared sizes can lie.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -114,7 +115,7 @@ class SafeZip:
         try:
             with self._zip.open(info) as stream:
                 data = stream.read(budget + 1)
-        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as error:
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, NotImplementedError, EOFError) as error:
             raise ArchiveError(f"member {name} is corrupt: {error}") from error
         if len(data) > budget:
             raise ArchiveError(f"member {name} expands beyond the size limit (zip bomb?)")
