@@ -16,6 +16,17 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 @pytest.fixture(scope="session")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache-home")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of the CLI (in-process and in subprocesses) keep their cache here, not in the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+
+
+@pytest.fixture(scope="session")
 def ruleset() -> RuleSet:
     return load_rules(extensions=False)
 

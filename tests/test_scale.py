@@ -195,3 +195,14 @@ def test_the_generator_and_the_benchmark_script_run_on_a_small_solution(tmp_path
         assert heading in completed.stdout
     assert "planted anti-patterns found                                 all" in completed.stdout
     assert "yes" in next(line for line in completed.stdout.splitlines() if "same findings" in line)
+
+
+def test_a_cache_written_by_another_version_is_replaced_not_kept_beside(tmp_path):
+    solution = _copy_fixture("contoso-clean", tmp_path)
+    cache = tmp_path / "cache"
+    load([str(solution)], cwd=tmp_path, cache_folder=cache)
+    (written,) = cache.iterdir()
+    older = written.with_name(written.name.split("-", 1)[0] + "-0123456789abcdef.pickle")
+    written.rename(older)
+    load([str(solution)], cwd=tmp_path, cache_folder=cache)
+    assert [p.name for p in cache.iterdir()] == [written.name]

@@ -186,12 +186,9 @@ class SolutionCache:
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with tempfile.NamedTemporaryFile(dir=self.file.parent, delete=False, suffix=".tmp") as stream:
-                pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
-                pickler.dispatch_table = _MODEL_REDUCERS
-                pickler.dump({"entries": self.entries, "written_at": time.time()})
-            os.replace(stream.name, self.file)
-        except OSError:
+            _write_atomically(self.file, {"entries": self.entries, "written_at": time.time()})
+            _remove_other_versions(self.file)
+        except (OSError, pickle.PicklingError):
             pass  # a cache that cannot be written only costs time
 
     def _unchanged(self, read: Read) -> bool:
@@ -211,3 +208,24 @@ class SolutionCache:
             return _digest(self.tree.read(read.path)) == read.digest
         except OSError:
             return False
+
+
+def _write_atomically(file: Path, stored: dict[str, Any]) -> None:
+    """Write ``stored`` beside ``file`` and rename it into place: a reader sees the old file or the new, whole."""
+    with tempfile.NamedTemporaryFile(dir=file.parent, delete=False, suffix=".tmp") as stream:
+        try:
+            pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _MODEL_REDUCERS
+            pickler.dump(stored)
+        except BaseException:
+            os.unlink(stream.name)
+            raise
+    os.replace(stream.name, file)
+
+
+def _remove_other_versions(file: Path) -> None:
+    """Drop the entries other versions of d365lint wrote for the same solution: no version reads another's."""
+    solution_key = file.name.split("-", 1)[0]
+    for stale in file.parent.glob(f"{solution_key}-*.pickle"):
+        if stale != file:
+            stale.unlink(missing_ok=True)
