@@ -422,7 +422,8 @@ class CustomConnector:
 class Solution:
     """One Dataverse solution, whatever form it was loaded from.
 
-    ``source`` says which form: ``zip``, ``unpacked`` or ``exported-folder``.
+    ``source`` says which form: ``zip``, ``unpacked`` or ``exported-folder``;
+    ``file_count`` how many files (or zip members) it is made of.
     """
 
     unique_name: str
@@ -449,6 +450,7 @@ class Solution:
     root_components: tuple[RootComponent, ...] = ()
     missing_dependencies: tuple[MissingDependency, ...] = ()
     connectors: tuple[CustomConnector, ...] = ()
+    file_count: int = 1
 
     def table(self, logical_name: str) -> Table | None:
         wanted = logical_name.lower()

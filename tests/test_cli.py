@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from d365lint.cli.main import cli
 from d365lint.reporting import json_report
 from tests.conftest import FIXTURES, ROOT
+from tests.support.pack import pack_to
 
 UNSAFE = FIXTURES / "solutions" / "contoso-unsafe"
 CLEAN = FIXTURES / "solutions" / "contoso-clean"
@@ -129,6 +131,22 @@ def test_json_report_has_the_documented_shape(tmp_path):
         assert _conforms(_shape(finding), documented["findings"][0]), finding
     assert document["summary"]["findings"] == len(document["findings"])
     assert sum(document["summary"][level] for level in ("error", "warning", "note")) == len(document["findings"])
+
+
+def _summary_files(*paths: str) -> int:
+    result = CliRunner().invoke(cli, ["check", "--format", "json", "--no-cache", *paths])
+    return json.loads(result.output)["summary"]["files"]
+
+
+def test_the_summary_counts_the_files_of_a_solution_and_only_the_given_files_of_a_focused_run(tmp_path):
+    unpacked = sum(1 for path in UNSAFE.rglob("*") if path.is_file())
+    exported = pack_to(UNSAFE, tmp_path / "unsafe.zip")
+    with zipfile.ZipFile(exported) as archive:
+        members = len(archive.namelist())
+    script = UNSAFE / "WebResources" / "contoso_" / "scripts" / "account.js"
+    assert _summary_files(str(UNSAFE)) == unpacked
+    assert _summary_files(str(exported)) == members
+    assert _summary_files(str(script), str(UNSAFE / "Other" / "Solution.xml")) == 2
 
 
 def test_the_json_shape_check_catches_a_changed_field():

@@ -101,9 +101,10 @@ def _in_focus(finding: Finding, workspace: Workspace) -> bool:
 
 
 def _file_count(workspace: Workspace) -> int:
-    return len(workspace.files) + len(workspace.raw_files) + sum(
-        len(solution.files) + len(solution.raw_files) + 1 for solution in workspace.solutions
-    )
+    """The files a run looked at: those it was given in a focused run, else every file of every input."""
+    if workspace.focus is not None:
+        return len(workspace.focus)
+    return len(workspace.files) + len(workspace.raw_files) + sum(solution.file_count for solution in workspace.solutions)
 
 
 def analyse(

@@ -223,7 +223,7 @@ class SolutionBuilder:
                 if data is not None:
                     self.raw_files.append(RawFile(path, data, self.tree.location(path)))
 
-    def build(self, manifest: dict[str, str], location: Location) -> Solution:
+    def build(self, manifest: dict[str, str], location: Location, file_count: int) -> Solution:
         return Solution(
             unique_name=manifest["unique_name"],
             version=manifest["version"],
@@ -249,6 +249,7 @@ class SolutionBuilder:
             root_components=tuple(self.root_components),
             missing_dependencies=tuple(self.missing_dependencies),
             connectors=tuple(self.connectors),
+            file_count=file_count,
         )
 
     def add_manifest(self, doc: XmlDocument) -> None:
@@ -311,7 +312,7 @@ def build_exported(tree: FileTree, source: str, diagnostics: list[Diagnostic]) -
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
-    return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
+    return builder.build(read_manifest(manifest_doc.root), manifest_doc.base, len(paths))
 
 
 Sections = Callable[[str], Iterable[tuple[XmlDocument, etree._Element]]]
@@ -406,7 +407,7 @@ def build_unpacked(
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
-    return builder.build(read_manifest(manifest_doc.root), manifest_doc.base)
+    return builder.build(read_manifest(manifest_doc.root), manifest_doc.base, len(paths))
 
 
 def _cached_elements(builder: SolutionBuilder, cache: SolutionCache, path: str) -> dict[str, list[Any]]:
