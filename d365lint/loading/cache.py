@@ -198,7 +198,7 @@ class SolutionCache:
 
     def _same_content(self, read: Read) -> bool:
         try:
-            stat = (self.root / read.path).stat()
+            stat = os.stat(os.path.join(self.root, read.path))  # no Path objects: thousands of files per run
         except OSError:
             return False
         settled = stat.st_mtime_ns / 1e9 < self.written_at - _RACY_SECONDS

@@ -38,17 +38,34 @@ class FolderTree:
         self._paths: dict[str, str] | None = None
 
     def _index(self) -> dict[str, str]:
+        """Every file below the root by its lower-case path, folders in name order, as ``os.walk`` lists them.
+
+        Walked with ``os.scandir``, whose entries know without another system
+        call whether they are links: a large unpacked solution has thousands of files.
+        """
         if self._paths is None:
             found: dict[str, str] = {}
-            for directory, dirnames, filenames in os.walk(self.root):
-                dirnames[:] = sorted(d for d in dirnames if self._inside(Path(directory, d)))
-                for filename in sorted(filenames):
-                    full = Path(directory, filename)
-                    if self._inside(full):
-                        relative = full.relative_to(self.root).as_posix()
+            pending = [""]
+            while pending:
+                folder = pending.pop()
+                subfolders = []
+                for entry in self._listing(folder):
+                    relative = f"{folder}/{entry.name}" if folder else entry.name
+                    if _is_folder(entry):
+                        if not entry.is_symlink():  # as os.walk: links to folders are not entered
+                            subfolders.append(relative)
+                    elif not entry.is_symlink() or self._inside(Path(entry.path)):
                         found.setdefault(relative.lower(), relative)
+                pending.extend(reversed(subfolders))
             self._paths = found
         return self._paths
+
+    def _listing(self, folder: str) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(os.path.join(self.root, folder)) as entries:
+                return sorted(entries, key=lambda entry: entry.name)
+        except OSError:
+            return []  # an unreadable folder is skipped, as os.walk skips it
 
     def _inside(self, path: Path) -> bool:
         if not path.is_symlink():
@@ -70,6 +87,13 @@ class FolderTree:
 
     def location(self, path: str) -> Location:
         return Location(f"{self.display_root}/{path}" if self.display_root else path)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 class ZipTree:
