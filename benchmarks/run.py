@@ -278,8 +278,8 @@ def comparisons(work: Path, size: str, seed: int, repeat: int, eslint: bool, sec
         folder = _eslint(work)
         if folder is not None:
             command = ["node", str(folder / "node_modules" / "eslint" / "bin" / "eslint.js"), "--format", "json",
-                       "--no-warn-ignored", "--config", str(folder / "eslint.config.mjs"), str(scripts)]
-            theirs = timed(command, folder, repeat)
+                       "--no-warn-ignored", "--config", str(folder / "eslint.config.mjs"), scripts.name]
+            theirs = timed(command, out, repeat)  # run beside the scripts: ESLint 9 ignores files outside its working folder
             show("ESLint + @microsoft/eslint-plugin-power-apps", f"{theirs.seconds:.2f} s", command)
             show("d365lint --select web, same scripts", f"{ours_scripts.seconds:.2f} s", ours_scripts.command)
             show("ratio d365lint / ESLint", f"{ours_scripts.seconds / theirs.seconds:.2f} x", "")
