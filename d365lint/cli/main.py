@@ -11,6 +11,7 @@ import dataclasses
 import gc
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -155,6 +156,7 @@ def check(
     no_cache: bool,
 ) -> None:
     """Analyse solution zips, solution folders, repositories or single files."""
+    started = time.perf_counter()
     ruleset = _rules_or_exit()
     config = _config_or_exit(config_file, paths, ruleset)
     rules = _selected(ruleset, config, select, ignore)
@@ -173,6 +175,7 @@ def check(
         report = analyse(workspace, rules, settings, progress, jobs=processes(workspace, config.jobs if jobs is None else jobs))
     finally:
         progress.finish()
+    report = dataclasses.replace(report, seconds=time.perf_counter() - started)  # what the user waited: loading too
     if write_baseline:
         report = _with_new_baseline(report, write_baseline)
     options = {"include_suppressed": include_suppressed, "category": category}
