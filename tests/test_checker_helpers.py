@@ -6,10 +6,12 @@ from __future__ import annotations
 import struct
 import zlib
 
+import pytest
+
 from d365lint.loading.components import KNOWN_MESSAGE_IDS
 from d365lint.loading.discover import load
 from d365lint.model import Language, Location, SourceFile
-from d365lint.parsing.assembly import read_assembly
+from d365lint.parsing.assembly import AssemblyError, pe_problem, read_assembly
 from d365lint.parsing.js_helpers import CALL, script_index, string_value, strip_window
 from d365lint.parsing.treesitter import parse_source
 from d365lint.rules.connectors import read_png
@@ -58,6 +60,25 @@ def test_member_references_of_the_compiled_fixture() -> None:
     assert ("System.Threading.Tasks.Parallel", "For") in names
     assert ("System.Threading.Thread", "Sleep") in names
     assert ("Microsoft.Xrm.Sdk.Query.ColumnSet", ".ctor") in names
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"plain text, not a program" * 4, "not a .NET assembly: DOS Header magic not found"),
+        (b"MZ", "not a .NET assembly: Unable to read the DOS Header, possibly a truncated file"),
+    ],
+)
+def test_a_file_that_is_no_assembly_is_told_in_pefile_words_without_quotes(data, problem):
+    with pytest.raises(AssemblyError) as raised:
+        read_assembly("junk.dll", data, Location("junk.dll"))
+    assert str(raised.value) == problem
+
+
+def test_a_low_level_read_past_the_end_says_the_file_is_cut_short():
+    """A truncated DLL from a real repository made pefile ask for 'a buffer of at least 538976417 bytes'."""
+    error = struct.error("unpack_from requires a buffer of at least 538976417 bytes for unpacking 4 bytes at offset 538976413")
+    assert pe_problem(error, 51088) == "the file is truncated or corrupt (51,088 bytes)"
 
 
 def _png(width: int, height: int, pixel: bytes) -> bytes:

@@ -10,6 +10,7 @@ assemblies can report that an assembly uses a member, never the line.
 from __future__ import annotations
 
 import logging
+import struct
 from dataclasses import dataclass
 
 from d365lint.model import Location
@@ -66,7 +67,7 @@ def read_assembly(name: str, data: bytes, location: Location) -> Assembly:
     try:
         pe = dnfile.dnPE(data=data, fast_load=False)
     except Exception as error:  # pefile raises many error types for junk
-        raise AssemblyError(f"not a .NET assembly: {error}") from error
+        raise AssemblyError(f"not a .NET assembly: {pe_problem(error, len(data))}") from error
     try:
         heap = pe.net.user_strings if pe.net is not None else None
         tables = pe.net.mdtables if pe.net is not None else None
@@ -139,3 +140,16 @@ def _user_strings(heap: object) -> list[UserString]:
             strings.append(UserString(index, value))
         index += item.raw_size
     return strings
+
+
+def pe_problem(error: Exception, size: int) -> str:
+    """What pefile said, for people: its own sentence, or for a failed low-level read, that the file is cut short.
+
+    A truncated file makes pefile unpack fields at absurd offsets, and the
+    message of that ``struct.error`` ("requires a buffer of at least
+    538976417 bytes") only confuses.
+    """
+    if isinstance(error, struct.error):
+        return f"the file is truncated or corrupt ({size:,} bytes)"
+    message = error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else str(error)
+    return message.rstrip(".")
