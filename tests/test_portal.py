@@ -225,3 +225,14 @@ def test_a_site_serialised_by_dataverse_git_integration_is_found_without_website
     (result,) = _results(report, "sec-portal-anonymous-global-read")
     assert result.finding.location.path == "solutions/ContosoPortal/powerpagesites/Contoso/table-permissions/Leads.tablepermission.yml"
     assert result.level is Severity.ERROR
+
+
+def test_liquid_in_a_script_is_no_syntax_warning_but_a_broken_script_is(tmp_path, ruleset):
+    """Every site has templates whose scripts hold Liquid; they parse only once the server renders them."""
+    (tmp_path / "template.html").write_text(
+        "<script>\nvar user = {{ user | json }};\n{% if user %}show();{% endif %}\n</script>\n", encoding="utf-8"
+    )
+    (tmp_path / "broken.html").write_text("<script>\nvar total = (1 + ;\n</script>\n", encoding="utf-8")
+    report = run_analysis([tmp_path / "template.html", tmp_path / "broken.html"], ruleset, cwd=tmp_path)
+    warned = {(d.location.path, d.location.line) for d in report.diagnostics if "syntax errors" in d.message}
+    assert warned == {("broken.html", 1)}

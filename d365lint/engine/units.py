@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from d365lint.model import Diagnostic, Language, PortalSite, RawFile, SourceFile, Workspace
 from d365lint.parsing.assembly import Assembly, AssemblyError, read_assembly
-from d365lint.parsing.html import script_blocks
+from d365lint.parsing.html import has_liquid, script_blocks
 from d365lint.parsing.python import PythonModule, PythonSyntaxError, parse_python
 from d365lint.parsing.treesitter import ParsedSource, parse_source
 from d365lint.rules.base import Target
@@ -142,7 +142,7 @@ class UnitSource:
             if first:
                 self.diagnostics.append(Diagnostic(f"cannot parse {source.language.value}: {error}", source.location))
             return None
-        if parsed.has_errors and first:
+        if parsed.has_errors and first and not has_liquid(source.text):  # Liquid parses once rendered: no warning
             self.diagnostics.append(
                 Diagnostic(
                     f"{source.language.value} syntax errors; analysed what could be recovered",

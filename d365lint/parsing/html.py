@@ -10,6 +10,12 @@ from d365lint.parsing.text import LineIndex
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
 _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"}
+_LIQUID = re.compile(r"\{\{|\{%")
+
+
+def has_liquid(text: str) -> bool:
+    """Whether ``text`` holds Liquid (Power Pages templates): its scripts only parse once the server renders them."""
+    return _LIQUID.search(text) is not None
 
 
 def script_spans(text: str) -> list[tuple[int, int]]:

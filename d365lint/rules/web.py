@@ -19,6 +19,7 @@ from typing import Any
 
 import tree_sitter
 
+from d365lint.parsing.html import has_liquid
 from d365lint.parsing.js_helpers import (
     CALL,
     INDEX,
@@ -1087,7 +1088,6 @@ _SYNTAX_GATES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-_LIQUID = re.compile(r"\{\{|\{%")
 
 
 def _first_syntax_error(parsed: ParsedSource) -> tree_sitter.Node | None:
@@ -1121,7 +1121,7 @@ def check_unsupported_syntax(parsed: ParsedSource, context: RuleContext) -> Iter
     ) if ix.mentions(*_NEW_GLOBALS) else []
     candidates = [(node, what) for node, what in found[:1]]
     # Liquid templates (Power Pages) are filled in on the server, so their scripts only parse once rendered.
-    if not _LIQUID.search(parsed.source.text) and (error := _first_syntax_error(parsed)) is not None:
+    if not has_liquid(parsed.source.text) and (error := _first_syntax_error(parsed)) is not None:
         candidates.append((error, "a syntax error"))
     candidates += [(node, f"the global {parsed.text(node)} ({_NEW_GLOBALS[parsed.text(node)]})") for node in globals_used[:1]]
     if candidates:
