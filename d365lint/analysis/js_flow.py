@@ -47,7 +47,7 @@ from d365lint.parsing.js_helpers import (
     unwrap,
     without_calls,
 )
-from d365lint.parsing.treesitter import ParsedSource, walk
+from d365lint.parsing.treesitter import ParsedSource
 
 Node = tree_sitter.Node
 Symbol = tuple[int, str]
@@ -270,13 +270,13 @@ class ScriptFlow:
         """One pass: scopes and declarations, guarded regions, and the facts the flow analysis reads."""
         frames = [_Frame(self.root.end_byte, self.root.id, 0)]
         regions: list[_Region] = []
-        for node in walk(self.root):
+        named = self.parsed.nodes()
+        for node, kind in zip(named.nodes, named.types):
             start = node.start_byte
             while len(frames) > 1 and start >= frames[-1].end:
                 frames.pop()
             while regions and start >= regions[-1].end:
                 regions.pop()
-            kind = node.type
             if kind in FUNCTION_TYPES:
                 self._enter_function(node, frames, len(regions))
                 continue

@@ -225,10 +225,7 @@ class ScriptIndex:
 
     def __init__(self, parsed: ParsedSource) -> None:
         self.parsed = parsed
-        nodes: dict[str, list[tree_sitter.Node]] = defaultdict(list)
-        for node in parsed.walk():
-            nodes[node.type].append(node)
-        self.nodes: Mapping[str, list[tree_sitter.Node]] = nodes
+        self.nodes: Mapping[str, list[tree_sitter.Node]] = parsed.nodes().by_type
         self.aliases: Mapping[str, Chain] = self._aliases()
         self.declared_functions: frozenset[str] = self._declared_functions()
         self.declared_names: frozenset[str] = self._declared_names()

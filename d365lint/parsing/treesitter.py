@@ -95,8 +95,51 @@ class ParsedSource:
         return row + 1 + self.source.line_offset, column
 
     def walk(self) -> Iterator[tree_sitter.Node]:
-        """Every named node in document order, without recursion (deep trees are fine)."""
-        return walk(self.tree.root_node)
+        """Every named node in document order, from the one walk of the tree all rules share."""
+        return iter(self.nodes().nodes)
+
+    def nodes(self) -> NodeIndex:
+        """The named nodes of the file, by document order and by type, from one walk of the tree.
+
+        A dozen rules and indexes visit every node of a script; walking the
+        tree once and handing out lists makes each further visit a plain loop.
+        """
+        return self.fact(_node_index)
+
+    def of(self, *types: str) -> list[tree_sitter.Node]:
+        """The named nodes of ``types``, in document order."""
+        return self.nodes().of(*types)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeIndex:
+    """Named nodes in document order, their types alongside, and their positions by type."""
+
+    nodes: tuple[tree_sitter.Node, ...]
+    types: tuple[str, ...]
+    by_type: dict[str, list[tree_sitter.Node]]
+    positions: dict[str, list[int]]
+
+    def of(self, *types: str) -> list[tree_sitter.Node]:
+        if len(types) == 1:
+            return list(self.by_type.get(types[0], ()))
+        nodes = self.nodes
+        return [nodes[i] for i in sorted(i for kind in types for i in self.positions.get(kind, ()))]
+
+
+def _node_index(parsed: ParsedSource) -> NodeIndex:
+    nodes = tuple(walk(parsed.tree.root_node))
+    types = tuple(node.type for node in nodes)
+    by_type: dict[str, list[tree_sitter.Node]] = {}
+    positions: dict[str, list[int]] = {}
+    for position, (node, kind) in enumerate(zip(nodes, types)):
+        if kind in by_type:
+            by_type[kind].append(node)
+            positions[kind].append(position)
+        else:
+            by_type[kind] = [node]
+            positions[kind] = [position]
+    return NodeIndex(nodes, types, by_type, positions)
 
 
 def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:

@@ -132,10 +132,11 @@ def _nodes(parsed: ParsedSource) -> _Nodes:
     """String literals (outermost) and calls of a file, from one walk."""
     strings = _CSHARP_STRINGS if parsed.source.language is Language.CSHARP else _SCRIPT_STRINGS
     found = _Nodes([], [])
-    for node in parsed.walk():
-        if node.type in strings and not _inside_string(node, strings):
+    index = parsed.nodes()
+    for node, kind in zip(index.nodes, index.types):
+        if kind in strings and not _inside_string(node, strings):
             found.strings.append(node)
-        elif node.type in _CALLS:
+        elif kind in _CALLS:
             found.calls.append(node)
     return found
 

@@ -499,7 +499,7 @@ def check_sharing_as_access_model(parsed: ParsedSource, context: RuleContext) ->
     text, path = parsed.source.text, parsed.source.location.display_path
     if not uses_sdk(text) or is_test_path(path) or is_client_program(text):
         return  # console tools and tests are not the access model
-    for node in parsed.walk():
+    for node in parsed.of("object_creation_expression"):
         request = _sharing_request(parsed, node)
         if request is None:
             continue

@@ -14,7 +14,6 @@ batches are fine in a console tool.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,20 +34,9 @@ Unit = ParsedSource | Assembly
 # Reading C# syntax
 
 
-def _nodes(parsed: ParsedSource) -> Mapping[str, list[tree_sitter.Node]]:
-    """The named nodes of a C# file by type, from one walk; every rule of the file shares it."""
-    return parsed.fact(_walk_nodes)
-
-
-def _walk_nodes(parsed: ParsedSource) -> Mapping[str, list[tree_sitter.Node]]:
-    index: dict[str, list[tree_sitter.Node]] = defaultdict(list)
-    for node in parsed.walk():
-        index[node.type].append(node)
-    return index
-
-
 def _of(parsed: ParsedSource, *types: str) -> list[tree_sitter.Node]:
-    index = _nodes(parsed)
+    """The nodes of ``types`` by start (nodes of an earlier type first when they start together)."""
+    index = parsed.nodes().by_type
     return sorted((node for kind in types for node in index.get(kind, ())), key=lambda node: node.start_byte)
 
 

@@ -343,13 +343,12 @@ def _disabled_validation(parsed: ParsedSource, node: tree_sitter.Node, methods: 
 
 
 def _tls_findings(parsed: ParsedSource) -> Iterator[Finding]:
-    nodes = list(parsed.walk())
     methods = {
         parsed.text(name): node
-        for node in nodes
-        if node.type in ("method_declaration", "local_function_statement") and (name := node.child_by_field_name("name"))
+        for node in parsed.of("method_declaration", "local_function_statement")
+        if (name := node.child_by_field_name("name"))
     }
-    for node in nodes:
+    for node in parsed.of("assignment_expression", "object_creation_expression", "identifier"):
         member = _disabled_validation(parsed, node, methods)
         if member:
             yield Finding(
@@ -364,8 +363,8 @@ def _tls_findings(parsed: ParsedSource) -> Iterator[Finding]:
 def _csharp_findings(parsed: ParsedSource) -> Iterator[Finding]:
     if is_test_path(parsed.source.location.display_path) or is_client_program(parsed.source.text):
         return  # tests and console tools never run in Dataverse; they set sample data such as web sites
-    for node in parsed.walk():
-        if node.type in _STRING_LITERALS and (url := _url_in_literal(parsed, node)):
+    for node in parsed.of(*_STRING_LITERALS):
+        if (url := _url_in_literal(parsed, node)):
             yield Finding(
                 message=f"The plug-in code calls the unencrypted endpoint {url}: use https://.",
                 location=parsed.location(node),
