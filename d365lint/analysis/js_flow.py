@@ -30,10 +30,12 @@ namespaces.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import tree_sitter
 
@@ -750,6 +752,15 @@ class ScriptFlow:
         return ", ".join(f"{t.kind} '{t.name}'" for t in targets)
 
 
+class _Read(enum.Enum):
+    """How an atom of an expression yields identity: always, or through one of the taint tables."""
+
+    CONSTANT = 1
+    TAINTED = 2
+    RETURNED = 3
+    PROMISED = 4
+
+
 class _Taint:
     """The fixpoint of identity taint over one script's facts."""
 
@@ -762,12 +773,14 @@ class _Taint:
         self.callback_params: dict[tuple[int, int], Origin] = {}
         self.promises: dict[int, Origin] = {}
         self.entry: dict[int, tuple[Origin, Node]] = {}
+        self._fields: dict[int, Symbol | None] = {}
         self.fields = {
             key
             for left, _, _, scope in flow.facts.assignments
             if left.type == "member_expression" and (key := self._field(left)) is not None
         }
         self._memo: dict[int, Origin | None] = {}
+        self._reads: dict[tuple[int, int], list[tuple[_Read, Any]]] = {}
         self._changed = False
 
     def propagate(self) -> None:
@@ -889,10 +902,13 @@ class _Taint:
         return [self.flow.resolve(name, scope) for name in _pattern_names(self.parsed, [target])]
 
     def _field(self, node: Node) -> Symbol | None:
+        """The field a member expression names; kept, as every round of the fixpoint asks again."""
+        if node.id in self._fields:
+            return self._fields[node.id]
         chain = member_chain(self.parsed, node)
-        if chain is None or len(chain) < 2 or "[]" in chain:
-            return None
-        return (_FIELD_SCOPE, ".".join(strip_window(chain)))
+        field = None if chain is None or len(chain) < 2 or "[]" in chain else (_FIELD_SCOPE, ".".join(strip_window(chain)))
+        self._fields[node.id] = field
+        return field
 
     def _entry_of(self, scope: int) -> Origin | None:
         """Identity that decides whether the function holding a call runs at all."""
@@ -920,40 +936,66 @@ class _Taint:
         if node.id in self._memo:
             return self._memo[node.id]
         found = None
-        stack = [node]
-        while stack and found is None:
-            current = stack.pop()
-            if current.type in FUNCTION_TYPES:
-                found = self.returns.get(current.id, (None,))[0] if current.id in self.flow.callbacks else None
-                continue
-            found = self._atom(current, scope)
-            stack.extend(reversed(current.named_children))
+        for read, key in self._reads_of(node, scope):
+            if read is _Read.CONSTANT:
+                found = key
+            elif read is _Read.TAINTED:
+                found = self.tainted.get(key)
+            elif read is _Read.RETURNED:
+                found = next((self.returns[target][0] for target in key if target in self.returns), None)
+            else:
+                found = self.promises.get(key)
+            if found is not None:
+                break
         self._memo[node.id] = found
         return found
 
-    def _atom(self, node: Node, scope: int) -> Origin | None:
-        kind = node.type
+    def _reads_of(self, node: Node, scope: int) -> list[tuple[_Read, Any]]:
+        """Where the identity of an expression can come from, in source order: its atoms, compiled.
+
+        The syntax, the names and the call targets do not change between the
+        rounds of the fixpoint, so they are read once; each round only looks
+        the taint up.
+        """
+        key = (node.id, scope)
+        reads = self._reads.get(key)
+        if reads is None:
+            reads = self._reads[key] = []
+            stack = [node]
+            while stack:
+                current = stack.pop()
+                kind = current.type
+                if kind in FUNCTION_TYPES:
+                    if current.id in self.flow.callbacks:
+                        reads.append((_Read.RETURNED, (current.id,)))
+                    continue
+                read = self._atom(current, kind, scope)
+                if read is not None:
+                    reads.append(read)
+                stack.extend(reversed(current.named_children))
+        return reads
+
+    def _atom(self, node: Node, kind: str, scope: int) -> tuple[_Read, Any] | None:
         if kind in ("identifier", "shorthand_property_identifier"):
-            return self.tainted.get(self.flow.resolve(self.parsed.text(node), scope))
+            return _Read.TAINTED, self.flow.resolve(self.parsed.text(node), scope)
         if kind == "member_expression":
             what = IDENTITY_PROPERTIES.get(_property(self.parsed, node) or "")
             if what is not None and self._is_user_settings(node.child_by_field_name("object")):
-                return Origin(what, node)
+                return _Read.CONSTANT, Origin(what, node)
             key = self._field(node) if self.fields else None
-            return self.tainted.get(key) if key in self.fields else None
+            return (_Read.TAINTED, key) if key in self.fields else None
         if kind == "call_expression":
             what = IDENTITY_CALLS.get(_method(self.parsed, node) or "")
             if what is not None:
-                return Origin(what, node)
-            for target in self.flow.calls_of(node, scope):
-                if target.id in self.returns:
-                    return self.returns[target.id][0]
-            return None
+                return _Read.CONSTANT, Origin(what, node)
+            targets = tuple(target.id for target in self.flow.calls_of(node, scope))
+            return (_Read.RETURNED, targets) if targets else None
         if kind == "new_expression":
-            return self.promises.get(node.id)
+            return _Read.PROMISED, node.id
         if kind in ("string", "template_string"):
             text = self.parsed.text(node).lower()
-            return next((Origin(what, node) for table, what in MEMBERSHIP_TABLES if table in text), None)
+            origin = next((Origin(what, node) for table, what in MEMBERSHIP_TABLES if table in text), None)
+            return (_Read.CONSTANT, origin) if origin is not None else None
         return None
 
     def _is_user_settings(self, node: Node | None) -> bool:
