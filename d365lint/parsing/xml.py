@@ -10,6 +10,7 @@ order, which gives the exact line and column where each tag begins.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -144,41 +145,57 @@ def local_name(element: etree._Element) -> str:
     return tag[tag.rfind("}") + 1 :] if isinstance(tag, str) else ""
 
 
-def _lower_local(tag: object) -> str:
-    return tag[tag.rfind("}") + 1 :].lower() if isinstance(tag, str) else ""
+def _lower_local(tag: str) -> str:
+    return tag[tag.rfind("}") + 1 :].lower()
+
+
+def _named(elements: Iterable[etree._Element], wanted: str) -> Iterator[etree._Element]:
+    """The ``elements`` whose local name is ``wanted`` (lower case), ignoring case.
+
+    Only a tag of the same length or namespaced can match an ASCII name, so most tags are
+    told apart by their length without lower-casing them: the lookups of
+    optional children that are not there scan every sibling.
+    """
+    size = len(wanted)
+    for element in elements:
+        tag = element.tag
+        if (len(tag) == size or "}" in tag) and _lower_local(tag) == wanted:
+            yield element
 
 
 def child(element: etree._Element, name: str) -> etree._Element | None:
     """The first child named ``name``, ignoring case (exports vary in case).
 
-    A child spelled exactly ``name`` is looked up by lxml first: solution XML
-    is spelled consistently, and that search costs no Python per child.
+    A child spelled exactly ``name`` wins: solution XML is spelled
+    consistently, so the first match in another case is only the fallback.
+    One pass over the children answers both (lxml's ``find`` costs more than
+    the whole pass for the few children solution elements have).
     """
-    if name.isidentifier():
-        exact = element.find(name)
-        if exact is not None:
-            return exact
+    exact = name if name.isidentifier() else None
     wanted = name.lower()
-    for candidate in element:
-        if _lower_local(candidate.tag) == wanted:
+    size = len(wanted)
+    fallback = None
+    for candidate in element.iterchildren(etree.Element):
+        tag = candidate.tag
+        if tag == exact:
             return candidate
-    return None
+        if fallback is None and (len(tag) == size or "}" in tag) and _lower_local(tag) == wanted:
+            fallback = candidate
+    return fallback
 
 
 def children(element: etree._Element | None, name: str) -> list[etree._Element]:
     """Every child named ``name``, ignoring case."""
     if element is None:
         return []
-    wanted = name.lower()
-    return [c for c in element if _lower_local(c.tag) == wanted]
+    return list(_named(element.iterchildren(etree.Element), name.lower()))
 
 
 def descendants(element: etree._Element | None, name: str) -> list[etree._Element]:
     """Every descendant named ``name``, ignoring case."""
     if element is None:
         return []
-    wanted = name.lower()
-    return [c for c in element.iter(etree.Element) if _lower_local(c.tag) == wanted]
+    return list(_named(element.iter(etree.Element), name.lower()))
 
 
 def child_text(element: etree._Element | None, name: str, default: str = "") -> str:
