@@ -206,6 +206,7 @@ def _load_kept(paths: Sequence[str], cache_folder: Path | None) -> Workspace:
     finally:
         gc.freeze()
         gc.enable()
+        click.get_current_context().call_on_close(gc.unfreeze)  # for this run only: main() called in a longer-lived process must not keep them forever
 
 
 def _with_new_baseline(report: Report, path: str) -> Report:
