@@ -791,7 +791,8 @@ class _Taint:
             self._returns()
             self._calls()
             if not self._changed:
-                return
+                break
+        self._reads = {}  # the flow is kept with the parse; the few later questions compile their atoms again
 
     # --- facts
 

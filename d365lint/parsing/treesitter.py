@@ -9,6 +9,7 @@ declares, and adds the offset of a script block inside an HTML page.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -113,33 +114,29 @@ class ParsedSource:
 
 @dataclass(frozen=True, slots=True)
 class NodeIndex:
-    """Named nodes in document order, their types alongside, and their positions by type."""
+    """Named nodes in document order, their types alongside, and the nodes of each type."""
 
     nodes: tuple[tree_sitter.Node, ...]
     types: tuple[str, ...]
     by_type: dict[str, list[tree_sitter.Node]]
-    positions: dict[str, list[int]]
 
     def of(self, *types: str) -> list[tree_sitter.Node]:
         if len(types) == 1:
             return list(self.by_type.get(types[0], ()))
-        nodes = self.nodes
-        return [nodes[i] for i in sorted(i for kind in types for i in self.positions.get(kind, ()))]
+        wanted = frozenset(types)
+        return [node for node, kind in zip(self.nodes, self.types) if kind in wanted]
 
 
 def _node_index(parsed: ParsedSource) -> NodeIndex:
     nodes = tuple(walk(parsed.tree.root_node))
-    types = tuple(node.type for node in nodes)
+    types = tuple(sys.intern(node.type) for node in nodes)  # one string per type: a parse is kept with its index
     by_type: dict[str, list[tree_sitter.Node]] = {}
-    positions: dict[str, list[int]] = {}
-    for position, (node, kind) in enumerate(zip(nodes, types)):
+    for node, kind in zip(nodes, types):
         if kind in by_type:
             by_type[kind].append(node)
-            positions[kind].append(position)
         else:
             by_type[kind] = [node]
-            positions[kind] = [position]
-    return NodeIndex(nodes, types, by_type, positions)
+    return NodeIndex(nodes, types, by_type)
 
 
 def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
