@@ -9,7 +9,9 @@ matters, and checks that each property can fail.
 from __future__ import annotations
 
 import gc
+import io
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,7 @@ from tests.support.fuzz import (
     file_inputs,
     folder_inputs,
     solution_zip,
+    unzip_members,
     zip_inputs,
     zip_members,
 )
@@ -86,12 +89,15 @@ def test_unmutated_solution_zips_keep_the_properties(fuzzer, case):
 
 # ------------------------------------------------------------ found by fuzzing
 
+OBSCURITY_RIBBON = next(case for case in ZIP_CASES if case.name == "obscurity-ribbon")
 _MANIFEST = b'<ImportExportXml version="9.2"><SolutionManifest><UniqueName>x</UniqueName></SolutionManifest></ImportExportXml>'
 
 
-def _corrupt_first_deflate_block(archive: bytes, first_member: str) -> bytes:
-    """The first member's deflate stream starting with a block of the reserved type 3 (zlib: 'invalid block type')."""
-    start = 30 + len(first_member)  # local file header, then the name; no extra field from zipfile.writestr
+def _corrupt_deflate(archive: bytes, index: int) -> bytes:
+    """Member ``index``'s deflate stream starting with a block of the reserved type 3 (zlib: 'invalid block type')."""
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        info = opened.infolist()[index]
+    start = info.header_offset + 30 + len(info.filename.encode())  # local header, name; writestr adds no extra field
     return archive[:start] + b"\x07" + archive[start + 1 :]
 
 
@@ -110,9 +116,15 @@ REGRESSIONS = [
         # zip solutions/connectors-fabrikam: flip_bytes(((42173, 75), ...)): zlib.error escaped reading a member.
         _zip(
             "corrupt-deflate.zip",
-            _corrupt_first_deflate_block(zip_members([("solution.xml", _MANIFEST * 4), ("customizations.xml", b"<ImportExportXml/>")]), "solution.xml"),
+            _corrupt_deflate(zip_members([("solution.xml", _MANIFEST * 4), ("customizations.xml", b"<ImportExportXml/>")]), 0),
         ),
         id="corrupt-deflate-stream",
+    ),
+    pytest.param(
+        # zip solutions/obscurity-ribbon: duplicate_member(106) | duplicate_member(1141) | duplicate_member(1141) |
+        # flip_bytes(...): the source line of a finding was read from the last, corrupt duplicate (zlib.error).
+        _zip("corrupt-duplicate.zip", _corrupt_deflate(zip_members([*unzip_members(solution_zip(OBSCURITY_RIBBON)), ("customizations.xml", _MANIFEST * 4)]), -1)),
+        id="finding-in-a-member-with-a-corrupt-duplicate",
     ),
 ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,9 +29,10 @@ def read_bytes(path: str, member: str | None = None) -> bytes | None:
         if member is None:
             return Path(path).read_bytes()
         with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo(member)
+            # The first member of the name, as the loader reads it (zipfile's getinfo gives the last of duplicates).
+            info = next(info for info in archive.infolist() if info.filename.replace("\\", "/") == member)
             return archive.read(info) if info.file_size <= _MAX_MEMBER_SIZE else None
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, NotImplementedError):
+    except (OSError, StopIteration, zipfile.BadZipFile, zlib.error, ValueError, NotImplementedError):
         return None
 
 

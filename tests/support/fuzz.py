@@ -372,16 +372,12 @@ def file_inputs(draw: st.DrawFn) -> FuzzInput:
     return FuzzInput(f"file {_case_name(case)}/{name}: {_described(mutations)}", ((loose, _chain(mutations, (case / name).read_bytes())),), (loose,))
 
 
-def _member_index(index: int, members: list) -> int:
-    return _at(index, members)
-
-
 def drop_member(index: int, members: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    return [member for at, member in enumerate(members) if at != _member_index(index, members)] if members else members
+    return [member for at, member in enumerate(members) if at != _at(index, members)]
 
 
 def duplicate_member(index: int, members: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    return [*members, members[_member_index(index, members)]] if members else members
+    return [*members, members[_at(index, members)]] if members else members
 
 
 ESCAPES = ("../", "../../", "/", "..\\", "C:/", "a/../../", "./")
@@ -391,14 +387,14 @@ def rename_member(index: int, prefix: str, members: list[tuple[str, bytes]]) -> 
     """A member renamed to climb out of the archive (zip slip) or to an absolute path."""
     if not members:
         return members
-    at = _member_index(index, members)
+    at = _at(index, members)
     return [(prefix + name, data) if i == at else (name, data) for i, (name, data) in enumerate(members)]
 
 
 def mutate_member(index: int, mutations: tuple[Mutation, ...], members: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     if not members:
         return members
-    at = _member_index(index, members)
+    at = _at(index, members)
     return [(name, _chain(mutations, data)) if i == at else (name, data) for i, (name, data) in enumerate(members)]
 
 
@@ -535,6 +531,7 @@ class InputFiles:
 
 
 def _escapes(name: str) -> bool:
+    """A member name leading out of the archive; written apart from the loader's test, as an oracle must be."""
     normalised = name.replace("\\", "/")
     return normalised.startswith("/") or normalised[1:2] == ":" or ".." in normalised.split("/")
 
