@@ -130,7 +130,9 @@ class UnitSource:
         else:
             self._recent[source] = parsed
             while len(self._recent) > _RECENT:
-                del self._recent[next(iter(self._recent))]
+                evicted = self._recent.pop(next(iter(self._recent)))
+                if evicted is not None:
+                    evicted.forget()
         return parsed
 
     def _tree(self, source: SourceFile) -> ParsedSource | None:
