@@ -44,11 +44,39 @@ class PythonModule:
         return Location(base.path, span.start.line, span.start.column + 1, base.member, span.end.line, span.end.column + 1)
 
 
+# CPython's own parser stops at these depths with a SyntaxError.
+_TOO_DEEP = ("too many nested parentheses", "too many levels of indentation")
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    """Raise :class:`PythonSyntaxError` for source nested deeper than CPython parses.
+
+    libcst's native parser overflows the C stack on a few thousand nested
+    brackets: a segmentation fault that ends the whole run, not an
+    exception (found by tests/test_hostile_input.py). CPython's parser
+    never recurses that deep and refuses 200 nested brackets, so any file
+    it accepts is safe to hand to libcst; other syntax errors are libcst's
+    to report, with its positions.
+    """
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        if any(reason in str(error.msg) for reason in _TOO_DEEP):
+            raise PythonSyntaxError(f"Python source nests too deeply to analyse ({error.msg}, line {error.lineno})") from None
+    except (RecursionError, MemoryError) as error:
+        raise PythonSyntaxError("Python source nests too deeply to analyse") from error
+    except ValueError:
+        pass  # null bytes: libcst says what is wrong
+
+
 def parse_python(source: SourceFile) -> PythonModule:
     """Parse ``source``; raise :class:`PythonSyntaxError` when libcst cannot."""
     import libcst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
+    _refuse_deep_nesting(source.text)
     try:
         wrapper = MetadataWrapper(libcst.parse_module(source.text))
     except libcst.ParserSyntaxError as error:
