@@ -86,6 +86,9 @@ class SafeZip:
             self.problems.append(MemberProblem(name, "member is encrypted; skipped"))
             return
         key = name.replace("\\", "/")
+        if key.lower().endswith(".zip"):
+            self.problems.append(MemberProblem(name, "a zip inside the zip is not opened (nested archives are not analysed)"))
+            return
         if key in self._members:
             self.problems.append(MemberProblem(name, "duplicate member name; only the first is read"))
             return
