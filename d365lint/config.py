@@ -32,6 +32,10 @@ key, rather than running with a setting silently ignored. Example::
     [tool.d365lint.rules.sec-audit-whole-table]
     min-columns = 8
 
+    [tool.d365lint.limits]           # what one zip may expand to (zip bombs)
+    max-member-size = 536870912
+
+
 The shared lists (``sensitive-columns``, ``transactional-tables``,
 ``extra-credential-keywords``) are set once and reach every rule that has
 the matching option, so the rules never disagree about what is sensitive.
@@ -52,6 +56,7 @@ from typing import Any
 from d365lint.detectors.sensitivity import DEFAULT_SENSITIVE_PATTERNS, DEFAULT_TRANSACTIONAL_TABLES
 from d365lint.engine.run import RunSettings
 from d365lint.engine.suppressions import ComponentSuppression, PathIgnore, Suppressions
+from d365lint.loading.archive import ArchiveLimits
 from d365lint.loading.discover import display_path
 from d365lint.model import Location
 from d365lint.rules.base import ALL_RULES, Rule, Severity, matches_rule
@@ -75,9 +80,16 @@ SHARED_DEFAULTS: Mapping[str, tuple[str, ...]] = {
 EXTENDABLE = ("sensitive-columns", "transactional-tables")
 
 _LIST_KEYS = ("select", "ignore", *SHARED_OPTIONS, *(f"extend-{key}" for key in EXTENDABLE))
-_TABLE_KEYS = ("severity", "per-path-ignores", "rules")
+_TABLE_KEYS = ("severity", "per-path-ignores", "rules", "limits")
 TOP_LEVEL_KEYS = (*_LIST_KEYS, "fail-on", "baseline", "jobs", *_TABLE_KEYS, "suppress")
 SUPPRESS_KEYS = ("rule", "rules", "component", "reason")
+# [limits] keys -> ArchiveLimits fields.
+LIMIT_KEYS: Mapping[str, str] = {
+    "max-members": "max_members",
+    "max-member-size": "max_member_size",
+    "max-total-size": "max_total_size",
+    "max-ratio": "max_ratio",
+}
 
 
 class ConfigError(Exception):
@@ -102,6 +114,8 @@ class Config:
     shared: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     extend: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    limits: ArchiveLimits = ArchiveLimits()
+    """What one zip may expand to: member count, sizes in bytes, compression ratio."""
 
     @property
     def root(self) -> Path:
@@ -213,6 +227,7 @@ class _Reader:
             shared={key: lists[key] for key in SHARED_OPTIONS if key in lists},
             extend={key: lists[f"extend-{key}"] for key in EXTENDABLE if f"extend-{key}" in lists},
             rule_options=self.rules(values.get("rules", {})),
+            limits=self.limits(values.get("limits", {})),
         )
 
     def strings(self, key: str, value: Any) -> tuple[str, ...]:
@@ -286,6 +301,17 @@ class _Reader:
         if found is None:
             return 1, start
         return self.text.count("\n", 0, found.start()) + 1, found.end()
+
+    def limits(self, value: Any) -> ArchiveLimits:
+        chosen = {}
+        for name, item in self.table_of("limits", value).items():
+            key = f"limits.{_key(name)}"
+            if name not in LIMIT_KEYS:
+                raise self.fail(key, f"unknown key{_suggestion(name, LIMIT_KEYS)}; known keys: {', '.join(LIMIT_KEYS)}")
+            if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+                raise self.fail(key, f"expected a positive whole number, got {item!r}")
+            chosen[LIMIT_KEYS[name]] = item
+        return ArchiveLimits(**chosen)
 
     def rules(self, value: Any) -> Mapping[str, Mapping[str, Any]]:
         options: dict[str, Mapping[str, Any]] = {}
@@ -405,6 +431,8 @@ def render_effective(config: Config, ruleset: RuleSet, selected: Sequence[Rule])
     for entry in config.suppress:
         lines += ["", "[[suppress]]", f"rules = {toml_value(list(entry.rule_ids))}", f"component = {toml_value(entry.component)}"]
         lines.append(f"reason = {toml_value(entry.reason)}")
+    lines += ["", "[limits]"]
+    lines.extend(f"{name} = {getattr(config.limits, field_name)}" for name, field_name in LIMIT_KEYS.items())
     for rule in selected:
         if rule.options:
             lines += ["", f"[rules.{_key(rule.id)}]"]

@@ -23,6 +23,7 @@ from d365lint.engine import baseline as baselines
 from d365lint.engine.baseline import Baseline, BaselineError
 from d365lint.engine.run import Report, analyse, select_rules
 from d365lint.engine.work import processes
+from d365lint.loading.archive import ArchiveLimits
 from d365lint.loading.cache import default_folder as default_cache_folder
 from d365lint.loading.discover import InputError, load
 from d365lint.model import Workspace
@@ -165,7 +166,7 @@ def check(
     try:
         if baseline_path and not write_baseline:
             settings = dataclasses.replace(settings, baseline=baselines.read_baseline(baseline_path))
-        workspace = _load_kept(paths, None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder())
+        workspace = _load_kept(paths, None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder(), config.limits)
     except BaselineError as error:
         raise click.ClickException(str(error)) from error
     except InputError as error:
@@ -191,7 +192,7 @@ def check(
     sys.exit(exit_code(report, fail_on or config.fail_on))
 
 
-def _load_kept(paths: Sequence[str], cache_folder: Path | None) -> Workspace:
+def _load_kept(paths: Sequence[str], cache_folder: Path | None, limits: ArchiveLimits) -> Workspace:
     """The workspace, loaded without pauses for garbage collection, and kept out of later collections.
 
     Loading creates hundreds of thousands of model objects that all live
@@ -202,7 +203,7 @@ def _load_kept(paths: Sequence[str], cache_folder: Path | None) -> Workspace:
     """
     gc.disable()
     try:
-        return load(paths, cache_folder=cache_folder)
+        return load(paths, cache_folder=cache_folder, limits=limits)
     finally:
         gc.freeze()
         gc.enable()
