@@ -516,3 +516,13 @@ def test_reports_stay_valid_with_hostile_file_names(tmp_path, monkeypatch, name)
         for line in out.read_text(encoding="utf-8").splitlines():
             assert line.startswith(("::error ", "::warning ", "::notice ", "##vso[task.logissue ", "Found ")), line
             assert line.count("##vso[") <= 1 and not line[2:].count("::error")
+
+
+def test_reports_stay_valid_with_a_file_name_that_is_not_utf8(tmp_path, monkeypatch):
+    folder = folder_with(tmp_path, "bad.js", BAD_JS.encode()).parent
+    (folder / os.fsdecode(b"caf\xe9.js")).write_text(BAD_JS, encoding="utf-8")
+    run = check(tmp_path, monkeypatch)
+    assert run.code == 1
+    assert sum(f["rule"] == KNOWN for f in run.json["findings"]) == 2
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run.sarif["runs"][0]["results"]]
+    assert any(uri.endswith("caf%E9.js") for uri in uris), uris

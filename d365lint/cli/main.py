@@ -90,6 +90,21 @@ def _colour(color: bool | None) -> bool:
 
 
 def render_report(report: Report, output_format: str, *, include_suppressed: bool, category: str | None, colour: bool) -> str:
+    """The report in one format, as text that can be written as UTF-8 (see :func:`_writable`)."""
+    return _writable(_render(report, output_format, include_suppressed=include_suppressed, category=category, colour=colour))
+
+
+def _writable(rendered: str) -> str:
+    """``rendered`` with lone surrogates replaced by U+FFFD.
+
+    A file name that is not UTF-8 reaches reports as surrogate escapes
+    (PEP 383), which no UTF-8 writer accepts: writing the report raised
+    UnicodeEncodeError (found by tests/test_hostile_input.py).
+    """
+    return rendered.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _render(report: Report, output_format: str, *, include_suppressed: bool, category: str | None, colour: bool) -> str:
     """The report in one format (SARIF and annotation writers are imported when asked for: sarif-om takes 40 ms)."""
     if output_format == "json":
         return json_report.render(report, include_suppressed=include_suppressed)

@@ -113,7 +113,8 @@ def _artifact_location(path: str) -> om.ArtifactLocation:
 
 
 def _uri(path: str) -> str:
-    return quote(path, safe="/:@!$&'()*+,;=-._~")
+    # A file name that is not UTF-8 holds surrogate escapes (PEP 383): its URI names the real bytes.
+    return quote(path, safe="/:@!$&'()*+,;=-._~", errors="surrogateescape")
 
 
 def _message(result: Result) -> str:
