@@ -526,3 +526,15 @@ def test_reports_stay_valid_with_a_file_name_that_is_not_utf8(tmp_path, monkeypa
     assert sum(f["rule"] == KNOWN for f in run.json["findings"]) == 2
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run.sarif["runs"][0]["results"]]
     assert any(uri.endswith("caf%E9.js") for uri in uris), uris
+
+
+def test_a_named_pipe_is_reported_not_read(tmp_path):
+    """Reading a named pipe blocks until someone writes: it must never be opened."""
+    folder = folder_with(tmp_path, "bad.js", BAD_JS.encode()).parent
+    os.mkfifo(folder / "pipe.js")
+    completed = subprocess.run([sys.executable, "-m", "d365lint", "check", "--no-cache", "--format", "json", "in"],
+                               capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False)
+    report = json.loads(completed.stdout)
+    assert completed.returncode == 2
+    assert any(p["path"].endswith("pipe.js") and "not a regular file" in p["message"] for p in report["input_problems"])
+    assert any(f["rule"] == KNOWN for f in report["findings"])

@@ -179,6 +179,9 @@ class Loader:
     def load_file(self, path: Path) -> None:
         """One file: a zip, a file of a solution, or a loose source file."""
         suffix = path.suffix.lower()
+        if not path.is_file():
+            self.not_regular(path)
+            return
         try:
             with path.open("rb") as stream:
                 start = stream.read(4)
@@ -198,6 +201,10 @@ class Loader:
             self.load_source(path, SOURCE_LANGUAGES[suffix])
         elif suffix in ASSEMBLY_SUFFIXES or is_loose_artifact(path):
             self.load_raw(path)
+
+    def not_regular(self, path: Path) -> None:
+        """A named pipe, socket or device: opening one can block the run for ever, so it is never opened."""
+        self.diagnostics.append(Diagnostic("not a regular file (a named pipe, socket or device); not read", self.location(path)))
 
     def load_site(self, root: Path) -> None:
         """A Power Pages site folder; its scripts and pages stay loose files for the script rules."""
@@ -243,7 +250,9 @@ class Loader:
             if any(path.is_relative_to(root) for root in roots):
                 continue
             suffix = path.suffix.lower()
-            if suffix == ".zip":
+            if not path.is_file() and (suffix == ".zip" or suffix in SOURCE_LANGUAGES or suffix in ASSEMBLY_SUFFIXES):
+                self.not_regular(path)
+            elif suffix == ".zip":
                 self.load_zip(path)
             elif suffix in SOURCE_LANGUAGES:
                 self.load_source(path, SOURCE_LANGUAGES[suffix])

@@ -54,7 +54,7 @@ class FolderTree:
                     if _is_folder(entry):
                         if not entry.is_symlink():  # as os.walk: links to folders are not entered
                             subfolders.append(relative)
-                    elif not entry.is_symlink() or self._inside(Path(entry.path)):
+                    elif _is_regular(entry) and (not entry.is_symlink() or self._inside(Path(entry.path))):
                         found.setdefault(relative.lower(), relative)
                 pending.extend(reversed(subfolders))
             self._paths = found
@@ -87,6 +87,14 @@ class FolderTree:
 
     def location(self, path: str) -> Location:
         return Location(f"{self.display_root}/{path}" if self.display_root else path)
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    """A file that can be read: never a named pipe, whose opening blocks until someone writes."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
