@@ -538,3 +538,17 @@ def test_a_named_pipe_is_reported_not_read(tmp_path):
     assert completed.returncode == 2
     assert any(p["path"].endswith("pipe.js") and "not a regular file" in p["message"] for p in report["input_problems"])
     assert any(f["rule"] == KNOWN for f in report["findings"])
+
+
+def test_nothing_from_the_input_is_imported_or_executed(tmp_path):
+    """Modules in the checked folder, named like those d365lint imports late, are never imported, even under ``python -m``."""
+    folder = folder_with(tmp_path, "bad.js", BAD_JS.encode()).parent
+    canary = tmp_path / "imported"
+    payload = f"open({str(canary)!r}, 'a').write(__name__ + '\\n')\n"
+    for module in ("sarif_om", "tree_sitter_javascript", "libcst", "dnfile", "conftest", "setup", "__init__", "evil"):
+        (folder / f"{module}.py").write_text(payload, encoding="utf-8")
+    for command in ([sys.executable, "-m", "d365lint"], [str(Path(sys.executable).with_name("d365lint"))]):
+        completed = subprocess.run([*command, "check", "--no-cache", "--format", "sarif", "."],
+                                   capture_output=True, text=True, cwd=folder, timeout=120, check=False)
+        assert completed.returncode == 1, completed.stderr
+        assert not canary.exists(), canary.read_text()
