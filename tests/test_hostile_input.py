@@ -552,3 +552,24 @@ def test_nothing_from_the_input_is_imported_or_executed(tmp_path):
                                    capture_output=True, text=True, cwd=folder, timeout=120, check=False)
         assert completed.returncode == 1, completed.stderr
         assert not canary.exists(), canary.read_text()
+
+
+INJECTING_NAMES = ["x\n::error file=x::pwned.js", "x\n##vso[task.setvariable variable=pwned]1.js", "x\r\n\x1b[2J::warning::y.js"]
+LINE_STARTS = {"text": (), "github": ("::error ", "::warning ", "::notice ", "Found "), "azure": ("##vso[task.logissue ", "Found ")}
+
+
+@pytest.mark.parametrize("name", INJECTING_NAMES)
+def test_a_file_name_never_injects_a_ci_command_or_terminal_escape(tmp_path, monkeypatch, name):
+    folder_with(tmp_path, name, BAD_JS.encode())
+    monkeypatch.chdir(tmp_path)
+    for style, starts in LINE_STARTS.items():
+        out = tmp_path / f"report.{style}"
+        assert main(["check", "--no-cache", "--format", style, "-o", str(out), "in"]) == 1
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert sum("web-avoid-eval" in line for line in lines) >= 2, lines
+        for line in lines:
+            assert "\r" not in line and (style != "text" or "\x1b" not in line)
+            if starts:
+                assert line.startswith(starts) and line.count("##vso[") <= 1, line
+            else:
+                assert not line.startswith("::") and "##vso[" not in line, line

@@ -30,6 +30,8 @@ from d365lint.engine.run import Result
 from d365lint.model import Diagnostic, Location
 from d365lint.redaction import mask
 
+AZURE_COMMAND = "##vso["
+INERT_AZURE_COMMAND = "##vso\u200b["
 _GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 # Azure DevOps logs issues of two types only; notes become warnings.
 _AZURE_TYPES = {"error": "error", "warning": "warning", "note": "warning"}
@@ -134,7 +136,9 @@ def azure_command(annotation: Annotation) -> str:
         "code": annotation.rule_id,
     }
     rendered = ";".join(f"{key}={escape_azure_property(str(value))}" for key, value in properties.items() if value is not None)
-    return f"##vso[task.logissue {rendered}]{escape_azure_data(annotation.message)}"
+    # The agent runs a "##vso[" anywhere in a line: one in a file name or message would be a second command.
+    inert = f"{rendered}]{escape_azure_data(annotation.message)}".replace(AZURE_COMMAND, INERT_AZURE_COMMAND)
+    return f"##vso[task.logissue {inert}"
 
 
 def render(annotations: Iterable[Annotation], style: str, summary: str) -> str:

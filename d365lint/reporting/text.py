@@ -9,18 +9,25 @@ import click
 
 from d365lint.engine.run import Report, Result
 from d365lint.redaction import mask
+from d365lint.reporting.annotations import AZURE_COMMAND, INERT_AZURE_COMMAND
 from d365lint.reporting.sources import source_line
 
 _LEVEL_COLOURS = {"error": "red", "warning": "yellow", "note": "cyan"}
 _MAX_SHOWN_LINE = 200
-# Azure Pipelines runs any "##vso[" command found anywhere in a log line; an
-# echoed source line or message must never become one.
-_AZURE_COMMAND = "##vso["
-_INERT_AZURE_COMMAND = "##vso\u200b["
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\n``, ``\\x1b``).
+
+    A file named ``x\\n::error::…`` printed as it is would start a line of
+    its own, which a CI runner reads as a workflow command, and an escape
+    sequence in a name would drive the terminal (found by tests/test_hostile_input.py).
+    """
+    return text if text.isprintable() else "".join(c if c.isprintable() or c == "\t" else repr(c)[1:-1] for c in text)
 
 
 def _header(result: Result) -> str:
-    return result.finding.location.display_path
+    return printable(result.finding.location.display_path)
 
 
 def _excerpt(result: Result) -> list[str]:
@@ -55,17 +62,17 @@ def render(report: Report, *, colour: bool, show_source: bool = True, include_su
             rule_id = click.style(result.rule.id, bold=True) if colour else result.rule.id
             state = " [suppressed]" if result.suppression else " [baseline]" if result.baseline_state == "unchanged" else ""
             message = mask(result.finding.message, result.finding.secrets)
-            lines.append(f"{location.display_path}:{location.line}:{location.column}: {styled_level} {rule_id} {message}{state}")
+            lines.append(f"{printable(location.display_path)}:{location.line}:{location.column}: {styled_level} {rule_id} {printable(message)}{state}")
             if show_source:
                 lines.extend(_excerpt(result))
         lines.append("")
     for diagnostic in report.diagnostics:
         location = diagnostic.location
-        lines.append(f"{location.display_path}:{location.line}:{location.column}: tool-{diagnostic.kind} {diagnostic.message}")
+        lines.append(f"{printable(location.display_path)}:{location.line}:{location.column}: tool-{diagnostic.kind} {printable(diagnostic.message)}")
     if report.diagnostics:
         lines.append("")
     lines.append(summary(report, shown))
-    return "\n".join(lines).replace(_AZURE_COMMAND, _INERT_AZURE_COMMAND) + "\n"
+    return "\n".join(lines).replace(AZURE_COMMAND, INERT_AZURE_COMMAND)  # Azure runs one anywhere in a line + "\n"
 
 
 def summary(report: Report, shown: list[Result]) -> str:
