@@ -72,7 +72,8 @@ def render(report: Report, *, colour: bool, show_source: bool = True, include_su
     if report.diagnostics:
         lines.append("")
     lines.append(summary(report, shown))
-    return "\n".join(lines).replace(AZURE_COMMAND, INERT_AZURE_COMMAND)  # Azure runs one anywhere in a line + "\n"
+    # Azure Pipelines runs a "##vso[" found anywhere in a log line: an echoed line must never be one.
+    return "\n".join(lines).replace(AZURE_COMMAND, INERT_AZURE_COMMAND) + "\n"
 
 
 def summary(report: Report, shown: list[Result]) -> str:
