@@ -573,3 +573,15 @@ def test_a_file_name_never_injects_a_ci_command_or_terminal_escape(tmp_path, mon
                 assert line.startswith(starts) and line.count("##vso[") <= 1, line
             else:
                 assert not line.startswith("::") and "##vso[" not in line, line
+
+
+@pytest.mark.parametrize(("setting", "problem"), [("max-ratio = 0", "expected a positive whole number"),
+                                                   ("max-sizes = 5", "unknown key (did you mean 'max-total-size'")])
+def test_archive_limits_are_checked_and_shown(tmp_path, capsys, setting, problem):
+    config = tmp_path / ".d365lint.toml"
+    config.write_text("[limits]\nmax-ratio = 50\n", encoding="utf-8")
+    assert main(["config", "--config", str(config)]) == 0
+    assert "[limits]\nmax-members = 20000\nmax-member-size = 536870912\nmax-total-size = 2147483648\nmax-ratio = 50\n" in capsys.readouterr().out
+    config.write_text(f"[limits]\n{setting}\n", encoding="utf-8")
+    assert main(["check", "--config", str(config), str(tmp_path)]) == 2
+    assert f"'limits.{setting.split()[0]}': {problem}" in capsys.readouterr().err
