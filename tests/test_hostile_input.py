@@ -444,6 +444,16 @@ def test_invalid_utf8_is_read_as_windows_1252_and_analysed(tmp_path, monkeypatch
     assert any(f["rule"] == KNOWN and f["path"].endswith("latin.js") and f["line"] == 3 for f in run.json["findings"])
 
 
+def test_a_minified_bundle_of_megabytes_on_one_line_is_analysed(tmp_path, monkeypatch):
+    functions = ";".join(f"var a{i}=function(b,c){{return b?c[{i}]:b+{i}}}" for i in range(60_000))
+    # (named .js: a loose *.min.js is a vendored library, which the web rules leave alone)
+    folder_with(tmp_path, "bundle.js", f"!function(){{{functions};eval(x)}}();".encode())
+    assert (tmp_path / "in" / "bundle.js").stat().st_size > 2_000_000
+    run = check(tmp_path, monkeypatch)
+    assert run.code == 1 and not run.json["input_problems"], run.text
+    assert any(f["rule"] == KNOWN and f["path"].endswith("bundle.js") and f["line"] == 1 for f in run.json["findings"])
+
+
 def test_syntax_errors_are_reported_and_the_rest_is_analysed(tmp_path, monkeypatch):
     folder_with(tmp_path, "broken.js", b'"use strict";\nfunction g(y) { eval(y); }\nfunction broken( {\n')
     run = check(tmp_path, monkeypatch)
