@@ -122,33 +122,20 @@ def code_literals(parsed: ParsedSource) -> list[Literal]:
 _CALLS = frozenset({"object_creation_expression", "invocation_expression", "new_expression", "call_expression"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Nodes:
-    strings: list[tree_sitter.Node]
-    calls: list[tree_sitter.Node]
-
-
-def _nodes(parsed: ParsedSource) -> _Nodes:
-    """String literals (outermost) and calls of a file, from one walk."""
-    strings = _CSHARP_STRINGS if parsed.source.language is Language.CSHARP else _SCRIPT_STRINGS
-    found = _Nodes([], [])
-    index = parsed.nodes()
-    for node, kind in zip(index.nodes, index.types):
-        if kind in strings and not _inside_string(node, strings):
-            found.strings.append(node)
-        elif kind in _CALLS:
-            found.calls.append(node)
-    return found
-
-
 def call_nodes(parsed: ParsedSource) -> list[tree_sitter.Node]:
-    """Every call and ``new`` expression of a file, once per file."""
-    return parsed.fact(_nodes).calls
+    """Every call and ``new`` expression of a file, in document order."""
+    return parsed.of(*_CALLS)
+
+
+def _outermost_strings(parsed: ParsedSource, csharp: bool) -> list[tree_sitter.Node]:
+    """String literals that are not pieces of another (an interpolated string's parts)."""
+    strings = _CSHARP_STRINGS if csharp else _SCRIPT_STRINGS
+    return [node for node in parsed.of(*strings) if not _inside_string(node, strings)]
 
 
 def _code_literals(parsed: ParsedSource) -> list[Literal]:
     csharp = parsed.source.language is Language.CSHARP
-    nodes = parsed.fact(_nodes).strings
+    nodes = _outermost_strings(parsed, csharp)
     constants = _constants(parsed, nodes) if csharp else {}
     literals: dict[int, Literal] = {}
     for node in nodes:
