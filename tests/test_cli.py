@@ -224,8 +224,9 @@ def test_an_extension_rule_is_loaded_listed_and_run(tmp_path):
         ("RULES = [object()]", "not a d365lint.rules.base.Rule"),
         (GOOD_EXTENSION.replace('"contoso-invoice-seen"', '"Bad_Id"'), "not a kebab-case slug"),
         (GOOD_EXTENSION.replace('"contoso-invoice-seen"', '"sec-hardcoded-credential"'), "defined by both"),
+        (GOOD_EXTENSION.replace("check=check)", "check=check, reports_in=('entities',))"), "reports_in names no collection of a solution: entities"),
     ],
-    ids=["import-error", "not-a-rule", "bad-id", "duplicate-id"],
+    ids=["import-error", "not-a-rule", "bad-id", "duplicate-id", "unknown-collection"],
 )
 def test_a_malformed_extension_fails_loudly(tmp_path, body, message):
     completed = _run(sys.executable, "-m", "d365lint", "rules", env=_extension(tmp_path, body))

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from d365lint.engine.work import Worker, collections_in, plan
+from d365lint.loading.discover import load
+from d365lint.rules.base import Target
 from tests.conftest import FIXTURES, ROOT, run_analysis
 from tests.support.markers import Expectation, case_expectations
 
@@ -56,3 +59,25 @@ def test_every_rule_has_a_firing_and_a_near_miss_fixture(ruleset):
 def test_markers_name_existing_rules(ruleset):
     unknown = sorted({e.rule for e in _all_expectations()} - set(ruleset.ids()))
     assert not unknown, f"markers name unknown rules: {unknown}"
+
+
+def test_every_built_in_solution_rule_says_where_it_reports(ruleset):
+    """Without ``reports_in`` a pre-commit run would check every role and table for each changed script."""
+    silent = [rule.id for rule in ruleset.rules if Target.SOLUTION in rule.targets and not rule.reports_in]
+    assert not silent, f"solution rules without reports_in: {silent}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.relative_to(FIXTURES).as_posix())
+def test_solution_findings_lie_where_their_rule_says(case, ruleset):
+    """A pre-commit run skips a rule whose ``reports_in`` collections have nothing in the changed files: it must be right."""
+    worker = Worker(load([str(case)], cwd=ROOT), ruleset.rules, lambda rule: dict(rule.options))
+    rules = {rule.id: rule for rule in ruleset.rules}
+    for task in plan(worker):
+        if task.target is not Target.SOLUTION:
+            continue
+        solution = worker.inputs(Target.SOLUTION)[task.index]
+        for rule_id, finding in worker.run(task).findings:
+            there = collections_in(solution, frozenset({finding.location.path}))
+            assert there & set(rules[rule_id].reports_in), (
+                f"{rule_id} reports in {finding.location.path} (holding {sorted(there)}), not in its reports_in"
+            )

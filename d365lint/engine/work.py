@@ -25,7 +25,7 @@ from typing import Any
 
 from d365lint.engine.units import UnitSource
 from d365lint.model import Diagnostic, Location, Solution, Workspace
-from d365lint.rules.base import Finding, Rule, RuleContext, Target
+from d365lint.rules.base import SOLUTION_COLLECTIONS, Finding, Rule, RuleContext, Target
 
 # A solution unit is cut by rule family (the module a check comes from): the
 # families share nothing but the solution, and the heavy ones (script flows)
@@ -71,6 +71,7 @@ class Worker:
     units: UnitSource = field(init=False)
     _inputs: dict[Target, list[object]] = field(init=False, default_factory=dict)
     _contexts: dict[str, RuleContext] = field(init=False, default_factory=dict)
+    _collections: dict[int, frozenset[str]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.units = UnitSource(self.workspace)
@@ -84,6 +85,18 @@ class Worker:
             self._inputs[target] = items
         return self._inputs[target]
 
+    def runnable(self, task: Task) -> list[Rule]:
+        """The rules of ``task``'s group that can report in this run's files (see :attr:`Rule.reports_in`)."""
+        group = rule_groups(self.rules, task.target)[task.group]
+        focus = self.workspace.focus
+        if focus is None or task.target is not Target.SOLUTION:
+            return group
+        if task.index not in self._collections:
+            solution = self.inputs(task.target)[task.index]
+            self._collections[task.index] = collections_in(solution, focus)  # type: ignore[arg-type]
+        present = self._collections[task.index]
+        return [rule for rule in group if not rule.reports_in or not present.isdisjoint(rule.reports_in)]
+
     def context(self, rule: Rule) -> RuleContext:
         if rule.id not in self._contexts:
             self._contexts[rule.id] = RuleContext(self.options_of(rule), self.units.parsed)
@@ -96,7 +109,7 @@ class Worker:
         findings: list[tuple[str, Finding]] = []
         failures: list[Diagnostic] = []
         if unit is not None:
-            for rule in rule_groups(self.rules, task.target)[task.group]:
+            for rule in self.runnable(task):
                 try:
                     found = list(rule.check(unit, self.context(rule)))
                 except Exception as error:  # a rule's bug (a built-in's or an extension's) must not end the run
@@ -142,6 +155,29 @@ def focused_view(solution: Solution, focus: frozenset[str]) -> Solution:
     return replace(solution, files=files)
 
 
+def collections_in(solution: Solution, paths: frozenset[str]) -> frozenset[str]:
+    """The collections of ``solution`` (``"forms"``, ``"tables"``…) with an element, or a part of one, in ``paths``."""
+    return frozenset(
+        name for name in SOLUTION_COLLECTIONS
+        if any(not paths.isdisjoint(_paths_of(element)) for element in getattr(solution, name))
+    )
+
+
+def _paths_of(element: object) -> Iterator[str]:
+    """The files an element lies in: its own, and those of the values and parts it holds (one level down).
+
+    An environment variable's values live in a file of their own, a web
+    resource's content and a connector's definition too: a finding on them
+    lies there, not where the element is declared.
+    """
+    for name in type(element).__slots__:  # type: ignore[attr-defined]
+        value = getattr(element, name)
+        for part in value if isinstance(value, tuple) else (value,):
+            location = part if isinstance(part, Location) else getattr(part, "location", None)
+            if isinstance(location, Location):
+                yield location.path
+
+
 def rule_groups(rules: Sequence[Rule], target: Target) -> list[list[Rule]]:
     """The target's rules in groups that run as one task each (in rule order, by family for solutions)."""
     target_rules = [rule for rule in rules if target in rule.targets]
@@ -157,7 +193,8 @@ def plan(worker: Worker) -> list[Task]:
     """Every task of the run, in the order results are merged.
 
     A pre-commit run (the workspace has a focus) skips units of files it was
-    not given for the targets whose findings stay in the unit's file.
+    not given for the targets whose findings stay in the unit's file, and
+    solution rules that cannot report in the files it was given.
     """
     tasks = []
     focus = worker.workspace.focus
@@ -167,7 +204,8 @@ def plan(worker: Worker) -> list[Task]:
         for index, item in enumerate(worker.inputs(target)):
             if focus is not None and target in _FILE_TARGETS and _path_of(item) not in focus:
                 continue
-            tasks.extend(Task(target, index, group) for group in range(len(groups)))
+            candidates = (Task(target, index, group) for group in range(len(groups)))
+            tasks.extend(task for task in candidates if worker.runnable(task))
     return tasks
 
 

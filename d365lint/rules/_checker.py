@@ -55,6 +55,7 @@ def checker_rule(
     references: tuple[str, ...] = (),
     options: Mapping[str, Any] | None = None,
     also: tuple[Target, ...] = (),
+    reports_in: tuple[str, ...] = (),
 ) -> Rule:
     """A rule of one of the checker families; ``checker`` is False for d365lint's own additions to a family."""
     return Rule(
@@ -72,4 +73,5 @@ def checker_rule(
         references=(link, *((CHECKER_TABLE,) if checker else ()), *references),
         options=options or {},
         also=also,
+        reports_in=reports_in,
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from d365lint.model import Location, SourceFile
+from d365lint.model import Location, Solution, SourceFile
 from d365lint.parsing.treesitter import ParsedSource, parse_source
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
@@ -139,6 +139,13 @@ class Rule:
     configurable settings with their defaults. ``also`` names further targets
     whose units the same check receives (it dispatches on the unit's type):
     a plug-in rule reads C# sources and, where only the DLL ships, assemblies.
+
+    ``reports_in`` names the collections of :class:`d365lint.model.Solution`
+    (``"forms"``, ``"tables"``…) in whose files a solution rule's findings
+    lie. A pre-commit run on a few files skips a rule when none of those
+    collections has an element in them: checking every role of a large
+    solution cannot report anything in a changed script. Empty: the findings
+    may lie anywhere, and the rule always runs (extensions need not say).
     """
 
     id: str
@@ -155,6 +162,7 @@ class Rule:
     options: Mapping[str, Any] = field(default_factory=dict)
     origin: str = "d365lint"
     also: tuple[Target, ...] = ()
+    reports_in: tuple[str, ...] = ()
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -184,4 +192,13 @@ class Rule:
             problems.append(f"rule {self.id}: check is not callable")
         if not all(isinstance(target, Target) for target in self.targets):
             problems.append(f"rule {self.id}: target must be a d365lint Target")
+        unknown = sorted(set(self.reports_in) - set(SOLUTION_COLLECTIONS))
+        if unknown:
+            problems.append(f"rule {self.id}: reports_in names no collection of a solution: {', '.join(unknown)}")
         return problems
+
+
+SOLUTION_COLLECTIONS = tuple(
+    item.name for item in fields(Solution) if str(item.type).startswith("tuple[")
+)
+"""The element collections of a solution that :attr:`Rule.reports_in` may name."""

@@ -316,6 +316,7 @@ RULES = (
     _rule(
         "meta-avoid-reg-no-attribute", "AvoidRegNoAttribute", "An Update step has no filtering attributes.",
         Severity.WARNING, check_reg_no_attribute, tags=("performance", "plug-in"),
+        reports_in=("plugin_steps",),
         what="Enabled plug-in steps on the Update message whose `FilteringAttributes` is missing or empty.",
         why="Without filtering attributes the plug-in runs on every update of the row, including the many updates "
         "that do not touch the columns it cares about, which slows every save and multiplies plug-in runs.",
@@ -329,6 +330,7 @@ RULES = (
     _rule(
         "meta-remove-dup-reg", "RemoveDupReg", "Two steps register the same plug-in for the same event.",
         Severity.ERROR, check_duplicate_registration, tags=("performance", "plug-in"),
+        reports_in=("plugin_steps",),
         what="Enabled steps with the same plug-in type, message, table, stage, mode, filtering attributes and "
         "unsecure configuration as an earlier step; the finding is on the duplicate and points at the original.",
         why="Each registration runs: the plug-in executes twice per event, doubling its cost and applying its "
@@ -342,6 +344,7 @@ RULES = (
     _rule(
         "meta-avoid-reg-retrieve", "AvoidRegRetrieve", "A plug-in step runs on Retrieve or RetrieveMultiple.",
         Severity.WARNING, check_reg_retrieve, tags=("performance", "plug-in"), precision=Precision.HIGH,
+        reports_in=("plugin_steps",),
         what="Enabled steps on Retrieve or RetrieveMultiple (RetrieveMultiple of notes is reported by "
         "`meta-avoid-retrievemultiple-annotation` instead).",
         why="Reads are the most frequent operations: every form load, grid, lookup and API query runs the plug-in, "
@@ -356,6 +359,7 @@ RULES = (
         "meta-avoid-retrievemultiple-annotation", "AvoidRetrieveMultipleAnnotation",
         "A plug-in step runs on RetrieveMultiple of notes (annotation).",
         Severity.ERROR, check_retrieve_multiple_annotation, tags=("performance", "plug-in"),
+        reports_in=("plugin_steps",),
         what="Enabled steps on the RetrieveMultiple message of the annotation table.",
         why="The apps query notes constantly (timeline, attachments, mobile offline); a plug-in there slows every "
         "form and can break the timeline when it fails.",
@@ -367,6 +371,7 @@ RULES = (
     _rule(
         "meta-remove-inactive", "RemoveInactive", "A plug-in step is disabled but still in the solution.",
         Severity.NOTE, check_remove_inactive, tags=("maintainability", "plug-in"),
+        reports_in=("plugin_steps",),
         what="Steps whose state is Disabled (`StateCode` 1 or `StatusCode` 2).",
         why="Deactivated configuration ships with every import, clutters the solution and can be re-enabled by "
         "mistake.",
@@ -380,6 +385,7 @@ RULES = (
     _rule(
         "meta-avoid-crm4-event", "AvoidCrm4Event", "A plug-in step uses the deprecated CRM 4.0 stage 50.",
         Severity.WARNING, check_crm4_event, tags=("upgrade-readiness", "plug-in"),
+        reports_in=("plugin_steps",),
         what="Steps registered in stage 50 (post-operation, deprecated).",
         why="Stage 50 exists for plug-ins written for Dynamics CRM 4.0; it is deprecated and behaves differently "
         "from stage 40.",
@@ -391,6 +397,7 @@ RULES = (
     _rule(
         "meta-avoid-silverlight", "AvoidSilverlight", "The solution ships a Silverlight (XAP) web resource.",
         Severity.WARNING, check_silverlight, tags=("upgrade-readiness", "web-resource"),
+        reports_in=("web_resources",),
         what="Web resources of type 8 (Silverlight XAP).",
         why="Silverlight is out of support and no supported browser runs it; the web resource cannot work.",
         fix="Rebuild the feature as an HTML web resource or a Power Apps component framework control.",
@@ -402,6 +409,7 @@ RULES = (
         "meta-include-missingunmanageddependencies", "IncludeMissingUnmanagedDependencies",
         "The solution depends on components that exist only as unmanaged customisations.",
         Severity.ERROR, check_missing_unmanaged_dependencies, tags=("alm",),
+        reports_in=("missing_dependencies",),
         what="`MissingDependency` entries of the manifest whose required component lives in the `Active` "
         "(unmanaged) layer of the source environment.",
         why="Such a component is in no solution the target environment can have installed, so the import fails "
@@ -415,6 +423,7 @@ RULES = (
         "meta-avoid-managed-entity-assets", "AvoidManagedEntityAssets",
         "A Microsoft (managed) table is added to the solution with all its assets.",
         Severity.WARNING, check_managed_entity_assets, tags=("alm",), precision=Precision.HIGH,
+        reports_in=("root_components",),
         what="Root components of type table with `behavior=\"0\"` (include all subcomponents) for Microsoft's "
         "tables: tables without a publisher prefix (`account`, `contact`) or with a Microsoft app prefix (`msdyn_`, `adx_`).",
         why="Including all assets of a managed table pulls in every form, view and column other solutions added to "
@@ -428,6 +437,7 @@ RULES = (
         "meta-include-unmanaged-entity-assets", "IncludeUnmanagedEntityAssets",
         "A table of the solution's own publisher is added without all its assets.",
         Severity.WARNING, check_unmanaged_entity_assets, tags=("alm",), precision=Precision.HIGH,
+        reports_in=("root_components",),
         what="Root components of type table whose schema name starts with the solution publisher's prefix and "
         "whose `behavior` is not 0.",
         why="A table the solution owns should travel whole: with segmented assets, forms, views or columns added "
@@ -441,6 +451,7 @@ RULES = (
         "meta-remove-invalid-form-handler", "RemoveInvalidFormHandler",
         "A form event handler points at a library or function the solution lacks.",
         Severity.ERROR, check_invalid_form_handler, tags=("reliability", "web-resource"), precision=Precision.HIGH,
+        reports_in=("forms",),
         what="Enabled form event handlers whose library is neither a web resource of the solution nor a declared "
         "missing dependency, whose library is not among the form's libraries, or whose function the library's "
         "script does not define (a script whose functions hang off a namespace built in a way not followed is "

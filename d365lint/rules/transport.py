@@ -391,6 +391,7 @@ INSECURE_TRANSPORT = Rule(
     help=INSECURE_TRANSPORT_HELP,
     severity=Severity.WARNING,
     target=Target.SOLUTION,
+    reports_in=("plugin_steps", "environment_variables", "service_endpoints", "web_resources"),
     also=(Target.HTML, Target.CSHARP),
     check=check_insecure_transport,
     tags=("security", "transport", "external/cwe/cwe-319", "external/cwe/cwe-295"),
