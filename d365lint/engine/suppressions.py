@@ -253,11 +253,12 @@ def _site_root(site: PortalSite) -> Path | None:
     return path if path.is_dir() else path.parent
 
 
-def _folder_files(root: Path | None, suffixes: tuple[str, ...]) -> Iterator[tuple[FileKey, str]]:
+def _folder_files(root: Path | None, suffixes: tuple[str, ...], focus: frozenset[str] | None) -> Iterator[tuple[FileKey, str]]:
     """Text of the files below ``root`` with one of ``suffixes`` that mention d365lint.
 
     Files without findings are read too, so that a directive there that
-    suppresses nothing is still reported.
+    suppresses nothing is still reported; a focused run reads only the files
+    it was given, the only ones whose results and directives it reports.
     """
     if root is None or not root.is_dir():
         return
@@ -266,6 +267,8 @@ def _folder_files(root: Path | None, suffixes: tuple[str, ...]) -> Iterator[tupl
             if not filename.lower().endswith(suffixes):
                 continue
             path = Path(directory, filename)
+            if focus is not None and path.as_posix() not in focus:
+                continue
             try:
                 data = path.read_bytes()
                 if b"d365lint" not in data and b"d\x003\x006\x005" not in data:
@@ -285,10 +288,10 @@ def commented_files(workspace: Workspace, results: Iterable[Result]) -> dict[Fil
         if syntax is not None and not source.line_offset:
             found.setdefault((source.location.path, source.location.member), (source.text, syntax))
     for solution in workspace.solutions:
-        for key, text in _folder_files(_solution_root(solution), (".xml",)):
+        for key, text in _folder_files(_solution_root(solution), (".xml",), workspace.focus):
             found.setdefault(key, (text, Syntax.XML))
     for site in workspace.sites:
-        for key, text in _folder_files(_site_root(site), (".yml", ".yaml")):
+        for key, text in _folder_files(_site_root(site), (".yml", ".yaml"), workspace.focus):
             found.setdefault(key, (text, Syntax.HASH))
     for result in results:
         location = result.finding.location

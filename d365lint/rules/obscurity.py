@@ -309,6 +309,7 @@ def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> 
     patterns = tuple(context.options["sensitive-columns"])
     parsed_by_name: dict[str, ParsedSource] | None = None
     exposed: dict[str, frozenset[str]] = {}
+    libraries = {(source.web_resource or "").lower() for source in solution_scripts(solution)}
     for form in solution.forms:
         table = solution.table(form.table)
         if table is None:
@@ -321,6 +322,8 @@ def check_hidden_field_not_secured(solution: Solution, context: RuleContext) -> 
                 if finding is not None and (finding.location, control.column) not in seen:
                     seen.add((finding.location, control.column))
                     yield finding
+        if not any(_is_load(handler) and handler.library.lower() in libraries for handler in form.handlers):
+            continue  # no OnLoad script of this solution to analyse
         if table.logical_name not in exposed:
             exposed[table.logical_name] = _exposed_columns(table, patterns)
         if not any(control.column in exposed[table.logical_name] for control in form.controls):
