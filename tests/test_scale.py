@@ -3,7 +3,8 @@
 Speed itself is measured by benchmarks/run.py, never asserted here; these
 tests pin what must not change while going faster: the model read from a
 ``customizations.xml`` piece by piece equals the model read whole, the
-findings are the same in the same order for any number of jobs, a run
+findings are the same in the same order for any number of jobs (and the
+model the same however many processes read it), a run
 focused on some files reports exactly what a full run reports for them,
 and the generator and the benchmark script run.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from d365lint.engine.run import analyse
-from d365lint.loading import sections, solutions
+from d365lint.loading import parallel, sections, solutions
 from d365lint.loading.discover import load
 from d365lint.model import Location
 from tests.conftest import FIXTURES, ROOT, run_analysis
@@ -169,6 +170,25 @@ def test_the_cache_gives_the_model_a_fresh_load_gives_after_every_change(tmp_pat
     fresh, cached = both()
     assert cached == fresh
     assert "alert('changed')" in next(f.text for f in cached[0].files if f.location.path.endswith("account.js"))
+
+
+def test_a_solution_read_in_several_processes_is_the_one_read_in_one(small_solution, tmp_path, monkeypatch):
+    """The parallel reading of a large unpacked solution, made to start on a small one; its cache entries are sound too."""
+    import shutil
+
+    solution = tmp_path / "unpacked"
+    shutil.copytree(small_solution / "unpacked", solution)
+    (solution / "Roles" / "Broken Role.xml").write_text("<Role><RolePrivileges>", encoding="utf-8")
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    one = load([str(solution)], cwd=tmp_path)
+    cache = tmp_path / "cache"
+    several = load([str(solution)], cwd=tmp_path, jobs=3, cache_folder=cache)
+    assert several.solutions == one.solutions and several.diagnostics == one.diagnostics
+    assert [d.location.path for d in one.diagnostics] == ["unpacked/Roles/Broken Role.xml"]
+    assert load([str(solution)], cwd=tmp_path, cache_folder=cache).solutions == one.solutions  # warm, from those entries
+    role = next(path for path in (solution / "Roles").iterdir() if path.name != "Broken Role.xml")
+    role.write_text(role.read_text(encoding="utf-8").replace("<RolePrivilege ", "<!-- --><RolePrivilege ", 1), encoding="utf-8")
+    assert load([str(solution)], cwd=tmp_path, cache_folder=cache, jobs=3).solutions == load([str(solution)], cwd=tmp_path).solutions
 
 
 def test_the_cache_stays_out_of_the_input_and_no_cache_writes_nothing(tmp_path):

@@ -22,7 +22,7 @@ from d365lint.config import FAIL_ON, Config, ConfigError, find_config, load_conf
 from d365lint.engine import baseline as baselines
 from d365lint.engine.baseline import Baseline, BaselineError
 from d365lint.engine.run import Report, analyse, select_rules
-from d365lint.engine.work import processes
+from d365lint.engine.work import default_jobs, processes
 from d365lint.loading.archive import ArchiveLimits
 from d365lint.loading.cache import default_folder as default_cache_folder
 from d365lint.loading.discover import InputError, load
@@ -178,17 +178,19 @@ def check(
     rules = _selected(ruleset, config, select, ignore)
     settings = run_settings(config, ruleset)
     baseline_path = baseline_file or (str(config.baseline) if config.baseline else None)
+    requested_jobs = config.jobs if jobs is None else jobs
     try:
         if baseline_path and not write_baseline:
             settings = dataclasses.replace(settings, baseline=baselines.read_baseline(baseline_path))
-        workspace = _load_kept(paths, None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder(), config.limits)
+        cache_folder = None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder()
+        workspace = _load_kept(paths, cache_folder, config.limits, requested_jobs or default_jobs())
     except BaselineError as error:
         raise click.ClickException(str(error)) from error
     except InputError as error:
         raise click.UsageError(str(error)) from error
     progress = TerminalProgress.for_stream(sys.stderr)
     try:
-        report = analyse(workspace, rules, settings, progress, jobs=processes(workspace, config.jobs if jobs is None else jobs))
+        report = analyse(workspace, rules, settings, progress, jobs=processes(workspace, requested_jobs))
     finally:
         progress.finish()
     report = dataclasses.replace(report, seconds=time.perf_counter() - started)  # what the user waited: loading too
@@ -207,7 +209,7 @@ def check(
     sys.exit(exit_code(report, fail_on or config.fail_on))
 
 
-def _load_kept(paths: Sequence[str], cache_folder: Path | None, limits: ArchiveLimits) -> Workspace:
+def _load_kept(paths: Sequence[str], cache_folder: Path | None, limits: ArchiveLimits, jobs: int) -> Workspace:
     """The workspace, loaded without pauses for garbage collection, and kept out of later collections.
 
     Loading creates hundreds of thousands of model objects that all live
@@ -218,7 +220,7 @@ def _load_kept(paths: Sequence[str], cache_folder: Path | None, limits: ArchiveL
     """
     gc.disable()
     try:
-        return load(paths, cache_folder=cache_folder, limits=limits)
+        return load(paths, cache_folder=cache_folder, limits=limits, jobs=jobs)
     finally:
         gc.freeze()
         gc.enable()

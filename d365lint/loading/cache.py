@@ -23,6 +23,7 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -31,7 +32,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import d365lint
 from d365lint.loading.trees import FileTree
@@ -103,6 +104,10 @@ class RecordingTree:
         self.reads[path] = Read(path, _digest(data), stat.st_size, stat.st_mtime_ns)
         return data
 
+    def entry(self, elements: Any) -> Entry:
+        """The entry of ``elements``, built from what was read and looked up through this tree."""
+        return Entry(tuple(self.reads.values()), tuple(self.finds.items()), elements)
+
 
 def _rebuilt(cls: type, values: tuple[Any, ...]) -> Any:
     """A model value from its fields, without the dataclass machinery's per-object ``fields()`` lookups."""
@@ -170,8 +175,8 @@ class SolutionCache:
             return None
         return entry.elements
 
-    def remember(self, path: str, recording: RecordingTree, elements: Any) -> None:
-        self.entries[path] = Entry(tuple(recording.reads.values()), tuple(recording.finds.items()), elements)
+    def remember(self, path: str, entry: Entry) -> None:
+        self.entries[path] = entry
         self.changed = True
 
     def forget_others(self, paths: list[str]) -> None:
@@ -214,13 +219,24 @@ def _write_atomically(file: Path, stored: dict[str, Any]) -> None:
     """Write ``stored`` beside ``file`` and rename it into place: a reader sees the old file or the new, whole."""
     with tempfile.NamedTemporaryFile(dir=file.parent, delete=False, suffix=".tmp") as stream:
         try:
-            pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = _MODEL_REDUCERS
-            pickler.dump(stored)
+            _pickler(stream).dump(stored)
         except BaseException:
             os.unlink(stream.name)
             raise
     os.replace(stream.name, file)
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` pickled with the model's fast reducers (``pickle.loads`` reads it back)."""
+    stream = io.BytesIO()
+    _pickler(stream).dump(value)
+    return stream.getvalue()
+
+
+def _pickler(stream: BinaryIO) -> pickle.Pickler:
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _MODEL_REDUCERS
+    return pickler
 
 
 def _remove_other_versions(file: Path) -> None:

@@ -115,6 +115,8 @@ class Loader:
     sites: list[PortalSite] = field(default_factory=list)
     cache_folder: Path | None = None
     """Where unpacked solutions' parsed files are kept between runs (see loading/cache.py); None: nowhere."""
+    jobs: int = 1
+    """Processes that may read the files of a large unpacked solution (see loading/parallel.py)."""
     _seen: set[Path] = field(default_factory=set)
 
     def location(self, path: Path) -> Location:
@@ -138,13 +140,13 @@ class Loader:
             return
         self._seen.add(real)
         tree = FolderTree(root, display_path(root, self.cwd))
-        if kind == "unpacked" and self.cache_folder is not None:
-            cache = SolutionCache.open(self.cache_folder, root, tree)
-            solution = build_unpacked(tree, kind, self.diagnostics, cache)
-            cache.write()
+        if kind == "unpacked":
+            cache = SolutionCache.open(self.cache_folder, root, tree) if self.cache_folder is not None else None
+            solution = build_unpacked(tree, kind, self.diagnostics, cache, root, self.jobs)
+            if cache is not None:
+                cache.write()
         else:
-            build = build_unpacked if kind == "unpacked" else build_exported
-            solution = build(tree, kind, self.diagnostics)
+            solution = build_exported(tree, kind, self.diagnostics)
         if solution is not None:
             self.solutions.append(solution)
             self.sites.extend(solution_sites(tree, self.diagnostics))
@@ -342,14 +344,17 @@ def _in_skipped_folder(path: Path, top: Path) -> bool:
 
 
 def load(
-    paths: Sequence[str], cwd: Path | None = None, limits: ArchiveLimits | None = None, cache_folder: Path | None = None
+    paths: Sequence[str], cwd: Path | None = None, limits: ArchiveLimits | None = None, cache_folder: Path | None = None,
+    jobs: int = 1,
 ) -> Workspace:
     """Load every input; raise :class:`InputError` for a path that does not exist.
 
-    With ``cache_folder``, unpacked solutions reuse what earlier runs parsed of their unchanged files.
+    With ``cache_folder``, unpacked solutions reuse what earlier runs parsed
+    of their unchanged files; the files a large one still needs read are read
+    in ``jobs`` processes.
     """
     base = (cwd or Path.cwd()).absolute()
-    loader = Loader(base, limits or ArchiveLimits(), cache_folder=cache_folder)
+    loader = Loader(base, limits or ArchiveLimits(), cache_folder=cache_folder, jobs=jobs)
     resolved = []
     for text in paths:
         path = Path(text)

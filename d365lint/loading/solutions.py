@@ -16,12 +16,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from d365lint.loading.archive import ArchiveError
-from d365lint.loading.cache import RecordingTree, SolutionCache
+from d365lint.loading.cache import Entry, RecordingTree, SolutionCache
 from d365lint.loading.components import (
     read_assembly,
     read_connector,
@@ -41,6 +42,7 @@ from d365lint.loading.components import (
     read_views,
     read_web_resource,
 )
+from d365lint.loading.parallel import built_in_parallel
 from d365lint.loading.sections import split
 from d365lint.loading.trees import FileTree
 from d365lint.model import (
@@ -384,12 +386,16 @@ def _add_split_environment_variables(builder: SolutionBuilder, paths: list[str])
 
 
 def build_unpacked(
-    tree: FileTree, source: str, diagnostics: list[Diagnostic], cache: SolutionCache | None = None
+    tree: FileTree, source: str, diagnostics: list[Diagnostic], cache: SolutionCache | None = None,
+    root: Path | None = None, jobs: int = 1,
 ) -> Solution | None:
     """A solution from the SolutionPackager / ``pac solution unpack`` layout.
 
     With a ``cache``, each file's elements come from it while the files they
-    were built from are unchanged (see :mod:`d365lint.loading.cache`).
+    were built from are unchanged (see :mod:`d365lint.loading.cache`). The
+    files to read are read in ``jobs`` processes when there are enough of
+    them (see :mod:`d365lint.loading.parallel`); ``root`` is the folder the
+    tree reads, when it reads one.
     """
     builder = SolutionBuilder(tree, source, diagnostics)
     manifest_path = tree.find("Other/Solution.xml")
@@ -397,11 +403,17 @@ def build_unpacked(
     if manifest_doc is None:
         return None
     paths = sorted(path for path in tree.paths() if not _MANAGED_TWIN.search(path))
+    to_read = paths if cache is None else [path for path in paths if cache.elements(path) is None]
+    recorded = cache.root if cache is not None else None
+    built = built_in_parallel(to_read, root, lambda path: _entry(tree, source, path, recorded), jobs)
     for path in paths:
-        if cache is None:
-            _add_unpacked_file(builder, path)
+        entry = built.get(path)
+        if cache is not None:
+            builder.add_elements(_cached_elements(builder, cache, path, entry))
+        elif entry is not None:
+            builder.add_elements(entry.elements)
         else:
-            builder.add_elements(_cached_elements(builder, cache, path))
+            _add_unpacked_file(builder, path)
     if cache is not None:
         cache.forget_others(paths)
     _add_split_environment_variables(builder, paths)
@@ -410,15 +422,21 @@ def build_unpacked(
     return builder.build(read_manifest(manifest_doc.root), manifest_doc.base, len(paths))
 
 
-def _cached_elements(builder: SolutionBuilder, cache: SolutionCache, path: str) -> dict[str, list[Any]]:
+def _cached_elements(builder: SolutionBuilder, cache: SolutionCache, path: str, built: Entry | None) -> dict[str, list[Any]]:
     elements = cache.elements(path)
     if elements is None:
-        recording = RecordingTree(builder.tree, cache.root)
-        part = SolutionBuilder(recording, builder.source, [])
-        _add_unpacked_file(part, path)
-        elements = part.elements()
-        cache.remember(path, recording, elements)
+        entry = built or _entry(builder.tree, builder.source, path, cache.root)
+        cache.remember(path, entry)
+        elements = entry.elements
     return elements
+
+
+def _entry(tree: FileTree, source: str, path: str, recorded: Path | None) -> Entry:
+    """What ``path`` gives the model, with the reads and lookups it took when ``recorded`` (a cache's root) is given."""
+    recording = RecordingTree(tree, recorded) if recorded is not None else None
+    part = SolutionBuilder(recording or tree, source, [])
+    _add_unpacked_file(part, path)
+    return recording.entry(part.elements()) if recording is not None else Entry((), (), part.elements())
 
 
 def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
