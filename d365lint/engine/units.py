@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from d365lint.model import Diagnostic, Language, PortalSite, RawFile, SourceFile, Workspace
+from d365lint.model import Diagnostic, Language, PortalSite, RawFile, Solution, SourceFile, Workspace
 from d365lint.parsing.assembly import Assembly, AssemblyError, read_assembly
 from d365lint.parsing.html import has_liquid, script_blocks
 from d365lint.parsing.python import PythonModule, PythonSyntaxError, parse_python
@@ -88,6 +88,7 @@ class UnitSource:
     _recent: dict[SourceFile, ParsedSource | None] = field(default_factory=dict)
     _retained: int = 0
     _diagnosed: set[SourceFile] = field(default_factory=set)
+    _solutions: dict[tuple[str, str | None], Solution] | None = None
 
     def units(self, target: Target) -> list[object]:
         """Every unit of ``target``, parsed; inputs that cannot be parsed are left out (and diagnosed)."""
@@ -134,6 +135,30 @@ class UnitSource:
                 if evicted is not None:
                     evicted.forget()
         return parsed
+
+    def release(self) -> None:
+        """Drop every parse kept, with its facts, once the run no longer needs them.
+
+        Facts refer back to their parse; dropped without breaking that
+        cycle, a whole solution's trees wait for the cyclic garbage collector,
+        whose pass over them (0.3 s on a 53 MB solution) lands in whatever
+        the run does next.
+        """
+        for parsed in (*self._parsed.values(), *self._recent.values()):
+            if parsed is not None:
+                parsed.forget()
+        self._parsed.clear()
+        self._recent.clear()
+
+    def solution_of(self, source: SourceFile) -> Solution | None:
+        """The solution ``source`` (or the page holding a script block) is a file of; None for a loose file."""
+        if self._solutions is None:
+            self._solutions = {
+                (file.location.path, file.location.member): solution
+                for solution in self.workspace.solutions
+                for file in solution.files
+            }
+        return self._solutions.get((source.location.path, source.location.member))
 
     def _tree(self, source: SourceFile) -> ParsedSource | None:
         first = source not in self._diagnosed  # a source parsed again is diagnosed once

@@ -99,7 +99,7 @@ class Worker:
 
     def context(self, rule: Rule) -> RuleContext:
         if rule.id not in self._contexts:
-            self._contexts[rule.id] = RuleContext(self.options_of(rule), self.units.parsed)
+            self._contexts[rule.id] = RuleContext(self.options_of(rule), self.units.parsed, self.units.solution_of)
         return self._contexts[rule.id]
 
     def run(self, task: Task) -> TaskResult:

@@ -115,11 +115,15 @@ class RuleContext:
     ``parse`` gives a solution rule the parsed scripts of its solution (which
     forms load which script); the engine passes its per-run cache, so a file
     is parsed once however many rules read it. It returns None for a file
-    that cannot be parsed (the engine has reported it).
+    that cannot be parsed (the engine has reported it). ``solution_of`` gives
+    a script rule the solution a script is a web resource of (None for a
+    loose script): the forms and ribbons that use it, without making the
+    script's analysis part of the solution's one large task.
     """
 
     options: Mapping[str, Any] = field(default_factory=dict)
     parse: Callable[[SourceFile], ParsedSource | None] = parse_source
+    solution_of: Callable[[SourceFile], Solution | None] = lambda source: None
 
     def option(self, name: str) -> Any:
         return self.options[name]

@@ -123,17 +123,11 @@ class _Usage:
     ribbon_checks: tuple[tuple[RibbonRule, RibbonCheck], ...] = ()
 
 
-def check_client_side_authorization(unit: object, context: RuleContext) -> Iterator[Finding]:
-    """Identity-based hiding in a solution's scripts (with their forms) and in loose scripts."""
-    if isinstance(unit, Solution):
-        for source in solution_scripts(unit):
-            if not reads_identity(source.text):
-                continue  # not worth parsing: _identity_findings would return at once
-            parsed = context.parse(source)
-            if parsed is not None:
-                yield from _identity_findings(parsed, _usage(unit, source.web_resource or ""))
-    elif isinstance(unit, ParsedSource) and unit.source.web_resource is None:
-        yield from _identity_findings(unit, _Usage())  # a script of a solution is checked with its solution
+def check_client_side_authorization(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
+    """Identity-based hiding in a script, with the forms and ribbon rules of its solution that use it."""
+    solution = context.solution_of(parsed.source)
+    usage = _usage(solution, parsed.source.web_resource or "") if solution is not None else _Usage()
+    yield from _identity_findings(parsed, usage)
 
 
 def solution_scripts(solution: Solution) -> Iterator[SourceFile]:
@@ -247,9 +241,7 @@ CLIENT_SIDE_AUTHORIZATION = Rule(
     summary="A script hides or disables form elements or commands depending on the user's roles, teams or identity.",
     help=CLIENT_SIDE_AUTHORIZATION_HELP,
     severity=Severity.WARNING,
-    target=Target.SOLUTION,
-    reports_in=("files",),
-    also=(Target.SCRIPT,),
+    target=Target.SCRIPT,
     check=check_client_side_authorization,
     tags=("security", "obscurity", "external/cwe/cwe-602"),
     precision=Precision.HIGH,
