@@ -129,6 +129,7 @@ def analyse(
         by_task[finished.task] = finished
         if progress is not None:
             progress(finished.task.target.value, done, len(tasks))
+    worker.units.release()
     rules_by_id = {rule.id: rule for rule in rules}
     results = [
         _result(rules_by_id[rule_id], finding, settings)

@@ -262,8 +262,10 @@ def execute(worker: Worker, tasks: list[Task], jobs: int) -> Iterator[TaskResult
     if jobs <= 1 or len(tasks) < 2 or not can_fork():
         yield from map(worker.run, tasks)
         return
-    # Heaviest first, so that one large task does not start last and finish alone.
-    order = sorted(tasks, key=lambda task: -weight(worker, task))
+    # Heaviest first, so that one large task does not start last and finish alone; solution tasks
+    # after the rest, so that their rules that read scripts find most of them parsed, facts and all,
+    # by the script tasks the same process ran (first, they made each process parse every script).
+    order = sorted(tasks, key=lambda task: (task.target is Target.SOLUTION, -weight(worker, task)))
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, len(tasks)), initializer=_adopt, initargs=(worker,)) as pool:
         yield from pool.imap_unordered(_run_adopted, order, chunksize=1)
