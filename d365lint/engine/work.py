@@ -16,7 +16,6 @@ tasks run in this process.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -246,6 +245,8 @@ def processes(workspace: Workspace, requested: int) -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing  # imported when processes may start: a pre-commit run never does (5 ms)
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -266,6 +267,8 @@ def execute(worker: Worker, tasks: list[Task], jobs: int) -> Iterator[TaskResult
     # after the rest, so that their rules that read scripts find most of them parsed, facts and all,
     # by the script tasks the same process ran (first, they made each process parse every script).
     order = sorted(tasks, key=lambda task: (task.target is Target.SOLUTION, -weight(worker, task)))
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, len(tasks)), initializer=_adopt, initargs=(worker,)) as pool:
         yield from pool.imap_unordered(_run_adopted, order, chunksize=1)

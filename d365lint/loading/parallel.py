@@ -11,7 +11,6 @@ if it had built them itself, so the model is the same for any number of jobs.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Sequence
@@ -38,10 +37,14 @@ def built_in_parallel(paths: Sequence[str], root: Path | None, build: EntryBuild
     read there); without one, or with too little to read, the caller builds
     every entry itself.
     """
-    if jobs <= 1 or root is None or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or root is None:
         return {}
     sizes = {path: _size(root, path) for path in paths}
     if sum(sizes.values()) < PARALLEL_MIN_BYTES:
+        return {}
+    import multiprocessing  # imported when processes may start: a pre-commit run on a warm cache never does
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return {}
     built: dict[str, Entry] = {}
     context = multiprocessing.get_context("fork")

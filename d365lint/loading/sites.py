@@ -54,11 +54,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 
 from d365lint.loading.archive import ArchiveError
 from d365lint.loading.trees import FileTree, FolderTree
@@ -75,6 +73,9 @@ from d365lint.model import (
 )
 from d365lint.parsing.text import DecodeError, LineIndex, decode_text, text_value_location
 from d365lint.parsing.xml import XmlDocument, XmlError, child, children, parse_xml
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
 
 CODE_SITE_FOLDER = ".powerpages-site"
 GIT_SITES_FOLDER = "powerpagesites"  # Dataverse Git integration: <solution>/powerpagesites/<site>/
@@ -233,11 +234,11 @@ def _scalar_text(value: object) -> str:
 
 def _yaml_records(node: object, base: Location) -> Iterator[Record]:
     """Records of a YAML file: its mapping, or each mapping of its list."""
-    if isinstance(node, CommentedMap):
+    if isinstance(node, dict):  # ruamel's round-trip loader gives CommentedMap and CommentedSeq nodes
         yield _yaml_record(node, base)
-    elif isinstance(node, CommentedSeq):
+    elif isinstance(node, list):
         for item in node:
-            if isinstance(item, CommentedMap):
+            if isinstance(item, dict):
                 yield _yaml_record(item, base)
 
 
@@ -247,7 +248,7 @@ def _yaml_record(mapping: CommentedMap, base: Location) -> Record:
     for key, value in mapping.items():
         name = normalise_field(str(key))
         values.setdefault(name, _plain(value))
-        line, column = mapping.lc.value(key) if value is not None and not isinstance(value, CommentedSeq) else mapping.lc.key(key)
+        line, column = mapping.lc.value(key) if value is not None and not isinstance(value, list) else mapping.lc.key(key)
         places.setdefault(name, base.at(line + 1, column + 1))
     return Record(values, places, base.at(mapping.lc.line + 1, mapping.lc.col + 1))
 
@@ -259,11 +260,11 @@ def _plain(value: object, depth: int = 0) -> object:
     nesting is dropped, so that YAML aliases nested on purpose cannot make
     the copy grow exponentially.
     """
-    if isinstance(value, (CommentedSeq, CommentedMap)) and depth >= MAX_FIELD_DEPTH:
+    if isinstance(value, (list, dict)) and depth >= MAX_FIELD_DEPTH:
         return None
-    if isinstance(value, CommentedSeq):
+    if isinstance(value, list):
         return [_plain(item, depth + 1) for item in value]
-    if isinstance(value, CommentedMap):
+    if isinstance(value, dict):
         return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     return value
 
@@ -357,6 +358,9 @@ class SiteBuilder:
 
     def document(self, path: str) -> object | None:
         """The YAML document of ``path`` (ruamel's round-trip nodes, which know their lines)."""
+        from ruamel.yaml import YAML  # imported when a site is read: 15 ms most runs need not pay
+        from ruamel.yaml.error import YAMLError
+
         text = self.text(path)
         if text is None:
             return None
@@ -408,7 +412,7 @@ class SiteBuilder:
     def add_deployment_profile(self, path: str, profile: str) -> None:
         """A profile maps table names to the records it overrides: ``adx_sitesetting: [...]``."""
         document = self.document(path)
-        if not isinstance(document, CommentedMap):
+        if not isinstance(document, dict):
             return
         base = self.tree.location(path)
         for table, records in document.items():
