@@ -146,24 +146,26 @@ def test_unused_xml_suppression_is_reported_where_the_comment_is(tmp_path, rules
     assert unused[0].level is Severity.NOTE
 
 
-def test_a_run_focused_on_some_files_judges_the_directives_of_those_files_only(tmp_path, ruleset, monkeypatch):
+@pytest.mark.parametrize("inside", [False, True], ids=["from-the-parent", "from-the-solution-folder"])
+def test_a_run_focused_on_some_files_judges_the_directives_of_those_files_only(tmp_path, ruleset, monkeypatch, inside):
     """What pre-commit sees: the changed file's directives apply and are judged; other files' are neither read nor reported."""
     solution = _copy_unsafe(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    entity = solution / INVOICE_TYPE
-    [org_owned] = _org_owned(_run([entity.relative_to(tmp_path)], ruleset, tmp_path))
-    lines = entity.read_text(encoding="utf-8").splitlines()
-    _insert_before(entity, lines[org_owned.finding.location.line - 1].strip(),
+    cwd = solution if inside else tmp_path  # a repository holding only the unpacked solution runs its hook from inside
+    monkeypatch.chdir(cwd)
+    entity = (solution / INVOICE_TYPE).relative_to(cwd)
+    [org_owned] = _org_owned(_run([entity], ruleset, cwd))
+    lines = (cwd / entity).read_text(encoding="utf-8").splitlines()
+    _insert_before(cwd / entity, lines[org_owned.finding.location.line - 1].strip(),
                    "<!-- d365lint-disable-next-line sec-org-owned-reference-table - lookup data read by everyone -->")
-    _insert_before(entity, "<Name", "<!-- d365lint-disable-next-line sec-audit-whole-table - nothing here -->")
-    focused = _run([entity.relative_to(tmp_path)], ruleset, tmp_path)
+    _insert_before(cwd / entity, "<Name", "<!-- d365lint-disable-next-line sec-audit-whole-table - nothing here -->")
+    focused = _run([entity], ruleset, cwd)
     [suppressed] = _org_owned(focused)
     assert suppressed.suppression is not None and not suppressed.counts
     unused = [r.finding.location for r in focused.results if r.rule.id == "unused-suppression"]
-    assert [location.path for location in unused] == [entity.relative_to(tmp_path).as_posix()]
-    other = next((solution / "Entities" / "contoso_Invoice" / "FormXml").rglob("*.xml"))
-    elsewhere = _run([other.relative_to(tmp_path)], ruleset, tmp_path)
-    assert not [r for r in elsewhere.results if r.rule.id == "unused-suppression" or r.finding.location.path != other.relative_to(tmp_path).as_posix()]
+    assert [location.path for location in unused] == [entity.as_posix()]
+    other = next((solution / "Entities" / "contoso_Invoice" / "FormXml").rglob("*.xml")).relative_to(cwd)
+    elsewhere = _run([other], ruleset, cwd)
+    assert not [r for r in elsewhere.results if r.rule.id == "unused-suppression" or r.finding.location.path != other.as_posix()]
 
 
 def test_component_suppression_in_configuration_is_external_and_unused_ones_are_reported(tmp_path, ruleset, monkeypatch):

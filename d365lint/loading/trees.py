@@ -33,7 +33,9 @@ class FolderTree:
 
     def __init__(self, root: Path, display_root: str) -> None:
         self.root = root
-        self.display_root = display_root.rstrip("/")
+        # The working folder itself shows as ".": its files are "Other/Solution.xml", as a pre-commit
+        # run names them, never "./Other/Solution.xml", which matched no file given to the run.
+        self.display_root = "" if display_root in (".", "./") else display_root.rstrip("/")
         self._real_root = root.resolve()
         self._paths: dict[str, str] | None = None
 
