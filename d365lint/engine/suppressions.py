@@ -262,21 +262,26 @@ def _folder_files(root: Path | None, suffixes: tuple[str, ...], focus: frozenset
     """
     if root is None or not root.is_dir():
         return
+    for path in _files_below(root, suffixes) if focus is None else _focused_below(root, suffixes, focus):
+        try:
+            data = path.read_bytes()
+            if b"d365lint" not in data and b"d\x003\x006\x005" not in data:
+                continue
+            text = decode_text(data)
+        except (OSError, DecodeError):
+            continue
+        yield (path.as_posix(), None), text
+
+
+def _files_below(root: Path, suffixes: tuple[str, ...]) -> Iterator[Path]:
     for directory, _dirs, filenames in os.walk(root):
-        for filename in sorted(filenames):
-            if not filename.lower().endswith(suffixes):
-                continue
-            path = Path(directory, filename)
-            if focus is not None and path.as_posix() not in focus:
-                continue
-            try:
-                data = path.read_bytes()
-                if b"d365lint" not in data and b"d\x003\x006\x005" not in data:
-                    continue
-                text = decode_text(data)
-            except (OSError, DecodeError):
-                continue
-            yield (path.as_posix(), None), text
+        yield from (Path(directory, name) for name in sorted(filenames) if name.lower().endswith(suffixes))
+
+
+def _focused_below(root: Path, suffixes: tuple[str, ...], focus: frozenset[str]) -> Iterator[Path]:
+    """The files of a focused run below ``root``, named as walking ``root`` would name them, without the walk."""
+    prefix = "" if root.as_posix() == "." else root.as_posix() + "/"
+    return (Path(path) for path in sorted(focus) if path.startswith(prefix) and path.lower().endswith(suffixes))
 
 
 def commented_files(workspace: Workspace, results: Iterable[Result]) -> dict[FileKey, tuple[str, Syntax]]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d365lint.engine.units import UnitSource
-from d365lint.model import Diagnostic, Location, Solution, Workspace
+from d365lint.model import Diagnostic, Location, RawFile, Solution, TextValue, Workspace
 from d365lint.rules.base import SOLUTION_COLLECTIONS, Finding, Rule, RuleContext, Target
 
 # A solution unit is cut by rule family (the module a check comes from): the
@@ -155,26 +155,35 @@ def focused_view(solution: Solution, focus: frozenset[str]) -> Solution:
 
 
 def collections_in(solution: Solution, paths: frozenset[str]) -> frozenset[str]:
-    """The collections of ``solution`` (``"forms"``, ``"tables"``…) with an element, or a part of one, in ``paths``."""
+    """The collections of ``solution`` (``"forms"``, ``"tables"``…) with an element, or a value of one, in ``paths``."""
     return frozenset(
         name for name in SOLUTION_COLLECTIONS
         if any(not paths.isdisjoint(_paths_of(element)) for element in getattr(solution, name))
     )
 
 
+_VALUES = (TextValue, RawFile)
+"""What an element may hold from another file than its own (its sub-elements come from its own XML)."""
+
+
 def _paths_of(element: object) -> Iterator[str]:
-    """The files an element lies in: its own, and those of the values and parts it holds (one level down).
+    """The files an element lies in: its own, and those of the values it holds.
 
     An environment variable's values live in a file of their own, a web
     resource's content and a connector's definition too: a finding on them
-    lies there, not where the element is declared.
+    lies there, not where the element is declared. Sub-elements (a table's
+    columns, a form's controls, a role's privileges) are read from the
+    element's own XML and need no look (on a 212 MB solution, looking took
+    0.2 s of a pre-commit run).
     """
     for name in type(element).__slots__:  # type: ignore[attr-defined]
         value = getattr(element, name)
-        for part in value if isinstance(value, tuple) else (value,):
-            location = part if isinstance(part, Location) else getattr(part, "location", None)
-            if isinstance(location, Location):
-                yield location.path
+        if isinstance(value, Location):
+            yield value.path
+        elif isinstance(value, _VALUES):
+            yield value.location.path
+        elif isinstance(value, tuple) and value and isinstance(value[0], _VALUES):
+            yield from (part.location.path for part in value)
 
 
 def rule_groups(rules: Sequence[Rule], target: Target) -> list[list[Rule]]:
