@@ -123,6 +123,25 @@ def test_the_hook_passes_on_the_clean_solution_and_fails_on_a_staged_anti_patter
         assert "Jv3~Hq9.Lp6sTz_2Wn8kRb4Xc7Ym1Dg5Fe0Ua3Io" not in unsafe.stdout  # the secret stays masked
 
 
+def test_the_hook_works_in_a_repository_that_is_the_unpacked_solution(tmp_path, hook_repository):
+    """The hook runs from the repository's root: there the solution's files must be named as git names them."""
+    snapshot, revision, home = hook_repository
+    repository = tmp_path / "contoso-solution"
+    shutil.copytree(CLEAN, repository)
+    (repository / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {snapshot.as_posix()}\n    rev: {revision}\n    hooks:\n      - id: d365lint\n", encoding="utf-8"
+    )
+    _git(repository, "init", "-q")
+    _git(repository, "add", ".")
+    _git(repository, "commit", "-q", "-m", "clean solution")
+    shutil.copy2(UNSAFE / "SdkMessageProcessingSteps" / SECRET_STEP, repository / "SdkMessageProcessingSteps" / SECRET_STEP)
+    _git(repository, "add", "SdkMessageProcessingSteps")
+    unsafe = _pre_commit(repository, home, "d365lint")
+    assert unsafe.returncode == 1, unsafe.stdout + unsafe.stderr
+    reported = f"SdkMessageProcessingSteps/{SECRET_STEP}:9:3: error sec-hardcoded-credential"
+    assert any(line.startswith(reported) for line in unsafe.stdout.splitlines()), unsafe.stdout
+
+
 def test_a_changed_form_alone_is_checked_against_its_tables_columns(project, hook_repository):
     home = hook_repository[2]
     solution = project / "solutions" / "Contoso"
