@@ -222,7 +222,25 @@ def test_a_cache_written_by_another_version_is_replaced_not_kept_beside(tmp_path
     cache = tmp_path / "cache"
     load([str(solution)], cwd=tmp_path, cache_folder=cache)
     (written,) = cache.iterdir()
-    older = written.with_name(written.name.split("-", 1)[0] + "-0123456789abcdef.pickle")
-    written.rename(older)
+    key = written.name.split("-", 1)[0]
+    written.rename(written.with_name(f"{key}-0123456789abcdef"))
+    (cache / f"{key}-fedcba9876543210.pickle").write_bytes(b"a single-file cache of an earlier version")
     load([str(solution)], cwd=tmp_path, cache_folder=cache)
     assert [p.name for p in cache.iterdir()] == [written.name]
+
+
+def test_a_change_rewrites_only_the_cache_files_of_the_changed_entries(tmp_path):
+    """A commit changes a few files: rewriting a large solution's whole cache took longer than the rest of the hook."""
+    solution = _copy_fixture("contoso-unsafe", tmp_path)
+    cache = tmp_path / "cache"
+    load([str(solution)], cwd=tmp_path, cache_folder=cache)
+    (folder,) = cache.iterdir()
+    before = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    assert len(before) > 10
+    form = next((solution / "Entities" / "contoso_Invoice" / "FormXml").rglob("*.xml"))
+    form.write_text(form.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = load([str(solution)], cwd=tmp_path, cache_folder=cache)
+    after = {path.name: path.stat().st_mtime_ns for path in folder.iterdir()}
+    assert sorted(after) == sorted(before)
+    assert len([name for name in after if after[name] != before[name]]) == 1
+    assert load([str(solution)], cwd=tmp_path, cache_folder=cache).solutions == changed.solutions == load([str(solution)], cwd=tmp_path).solutions

@@ -11,8 +11,11 @@ again and nothing else is.
 
 The cache lives in the user's cache folder (``$XDG_CACHE_HOME/d365lint`` or
 ``~/.cache/d365lint``), never in the checked folder unless ``--cache-dir``
-puts it there, one file per solution folder and version of d365lint's
-loader. ``--no-cache`` neither reads nor writes it. Whether a file is
+puts it there, one folder per solution folder and version of d365lint's
+loader. The entries are spread over a fixed number of files by a hash of
+their path, and a run rewrites only the files whose entries changed: a
+commit changes a few files of a solution, and rewriting a whole large
+solution's entries took longer than the rest of the hook's run. ``--no-cache`` neither reads nor writes it. Whether a file is
 unchanged is decided by its content hash; size and modification time only
 spare re-reading files last written well before the entry was (as git does
 with its index), so an edit within the same second is still seen.
@@ -26,6 +29,7 @@ import hashlib
 import io
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 import time
@@ -39,7 +43,7 @@ from d365lint.loading.trees import FileTree
 from d365lint import model
 from d365lint.model import Location
 
-FORMAT = 1
+FORMAT = 2
 _RACY_SECONDS = 2.0
 """A file modified this close to (or after) its entry was written is hashed again whatever its time says."""
 
@@ -139,74 +143,103 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+_BUCKETS = 64
+"""The files a solution's entries are spread over (a large solution's files of 1 MB or so each)."""
+
+
+def _bucket(path: str) -> str:
+    """The file that holds the entry of ``path``: fixed by the path alone, so unchanged entries stay where they are."""
+    return f"{int.from_bytes(hashlib.blake2b(path.encode(), digest_size=4).digest(), 'big') % _BUCKETS:02d}.pickle"
+
+
 @dataclass
 class SolutionCache:
-    """The entries of one unpacked solution folder: read at the start of a run, written at its end if they changed."""
+    """The entries of one unpacked solution folder: read at the start of a run; those that changed written at its end."""
 
-    file: Path | None
+    folder: Path | None
     root: Path
     tree: FileTree
     entries: dict[str, Entry] = field(default_factory=dict)
-    written_at: float = 0.0
-    changed: bool = False
-    _checked: dict[str, bool] = field(default_factory=dict)
+    written_at: dict[str, float] = field(default_factory=dict)
+    """When each bucket file was written."""
+    changed: set[str] = field(default_factory=set)
+    """The bucket files whose entries changed in this run."""
+    _checked: dict[tuple[Read, float], bool] = field(default_factory=dict)
 
     @classmethod
     def open(cls, folder: Path, root: Path, tree: FileTree) -> SolutionCache:
         """The cache of the solution at ``root``, as ``tree`` shows it (its locations are kept in the entries)."""
         place = f"{root.resolve()}|{tree.location('')}"
         key = hashlib.blake2b(place.encode(), digest_size=12).hexdigest()
-        file = folder / f"{key}-{_code_key()[:16]}.pickle"
-        cache = cls(file, root, tree)
+        cache = cls(folder / f"{key}-{_code_key()[:16]}", root, tree)
         try:
-            with file.open("rb") as stream:
-                stored = pickle.load(stream)
-            cache.entries, cache.written_at = stored["entries"], stored["written_at"]
-        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError, ValueError, ImportError):
-            pass  # no cache yet, or one this version cannot read: the solution is read in full
+            buckets = sorted(cache.folder.glob("*.pickle"))  # type: ignore[union-attr]
+        except OSError:
+            return cache  # no cache yet: the solution is read in full
+        for bucket in buckets:
+            cache._read(bucket)
         return cache
+
+    def _read(self, bucket: Path) -> None:
+        try:
+            with bucket.open("rb") as stream:
+                stored = pickle.load(stream)
+            entries, written_at = dict(stored["entries"]), float(stored["written_at"])
+        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError, ValueError, ImportError):
+            return  # a file this version cannot read: its files are read again, and it is rewritten
+        self.entries.update(entries)
+        self.written_at[bucket.name] = written_at
 
     def elements(self, path: str) -> Any | None:
         """The elements ``path`` gave when its entry is still valid, else None."""
         entry = self.entries.get(path)
         if entry is None or not all(self.tree.find(query) == found for query, found in entry.finds):
             return None
-        if not all(self._unchanged(read) for read in entry.reads):
+        written_at = self.written_at.get(_bucket(path), 0.0)
+        if not all(self._unchanged(read, written_at) for read in entry.reads):
             return None
         return entry.elements
 
     def remember(self, path: str, entry: Entry) -> None:
         self.entries[path] = entry
-        self.changed = True
+        self.changed.add(_bucket(path))
 
     def forget_others(self, paths: list[str]) -> None:
         """Drop entries of files that are gone."""
         kept = set(paths)
         for path in [p for p in self.entries if p not in kept]:
             del self.entries[path]
-            self.changed = True
+            self.changed.add(_bucket(path))
 
     def write(self) -> None:
-        if not self.changed or self.file is None:
+        """Rewrite the bucket files whose entries changed, each atomically."""
+        if not self.changed or self.folder is None:
             return
+        by_bucket: dict[str, dict[str, Entry]] = {name: {} for name in self.changed}
+        for path, entry in self.entries.items():
+            bucket = by_bucket.get(_bucket(path))
+            if bucket is not None:
+                bucket[path] = entry
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            _write_atomically(self.file, {"entries": self.entries, "written_at": time.time()})
-            _remove_other_versions(self.file)
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            now = time.time()
+            for name, entries in sorted(by_bucket.items()):
+                _write_atomically(self.folder / name, {"entries": entries, "written_at": now})
+            _remove_other_versions(self.folder)
         except (OSError, pickle.PicklingError):
             pass  # a cache that cannot be written only costs time
 
-    def _unchanged(self, read: Read) -> bool:
-        if read.path not in self._checked:
-            self._checked[read.path] = self._same_content(read)
-        return self._checked[read.path]
+    def _unchanged(self, read: Read, written_at: float) -> bool:
+        if (read, written_at) not in self._checked:
+            self._checked[read, written_at] = self._same_content(read, written_at)
+        return self._checked[read, written_at]
 
-    def _same_content(self, read: Read) -> bool:
+    def _same_content(self, read: Read, written_at: float) -> bool:
         try:
             stat = os.stat(os.path.join(self.root, read.path))  # no Path objects: thousands of files per run
         except OSError:
             return False
-        settled = stat.st_mtime_ns / 1e9 < self.written_at - _RACY_SECONDS
+        settled = stat.st_mtime_ns / 1e9 < written_at - _RACY_SECONDS
         if settled and stat.st_size == read.size and stat.st_mtime_ns == read.mtime_ns:
             return True
         try:
@@ -239,9 +272,13 @@ def _pickler(stream: BinaryIO) -> pickle.Pickler:
     return pickler
 
 
-def _remove_other_versions(file: Path) -> None:
-    """Drop the entries other versions of d365lint wrote for the same solution: no version reads another's."""
-    solution_key = file.name.split("-", 1)[0]
-    for stale in file.parent.glob(f"{solution_key}-*.pickle"):
-        if stale != file:
-            stale.unlink(missing_ok=True)
+def _remove_other_versions(folder: Path) -> None:
+    """Drop what other versions of d365lint wrote for the same solution: no version reads another's."""
+    solution_key = folder.name.split("-", 1)[0]
+    for stale in folder.parent.glob(f"{solution_key}-*"):
+        if stale == folder:
+            continue
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)  # a single-file cache of an earlier version
