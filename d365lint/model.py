@@ -11,24 +11,49 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from operator import itemgetter
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Location:
+class Location(tuple):  # type: ignore[type-arg]
     """A place a person can open: a file, and for a zip member the member.
 
     ``path`` is the file on disk, relative to the working directory when it
     lies below it (what SARIF and editors want); ``member`` is the path inside
     a zip archive, if any. Lines and columns are 1-based; columns count
     Unicode code points, as SARIF's ``columnKind`` declares.
+
+    A tuple rather than a dataclass: every element of a solution has one
+    (205,114 of them in a 212 MB solution), and a tuple is rebuilt by C code
+    when the cache is read, about five times faster. Equal, hashed and
+    ordered by its fields, as a frozen dataclass is.
     """
 
-    path: str
-    line: int = 1
-    column: int = 1
-    member: str | None = None
-    end_line: int | None = None
-    end_column: int | None = None
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        path: str,
+        line: int = 1,
+        column: int = 1,
+        member: str | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+    ) -> Location:
+        return tuple.__new__(cls, (path, line, column, member, end_line, end_column))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return tuple.__new__, (Location, tuple(self))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(_LOCATION_FIELDS, self))
+        return f"Location({fields})"
+
+    path: str = property(itemgetter(0))  # type: ignore[assignment]
+    line: int = property(itemgetter(1))  # type: ignore[assignment]
+    column: int = property(itemgetter(2))  # type: ignore[assignment]
+    member: str | None = property(itemgetter(3))  # type: ignore[assignment]
+    end_line: int | None = property(itemgetter(4))  # type: ignore[assignment]
+    end_column: int | None = property(itemgetter(5))  # type: ignore[assignment]
 
     @property
     def display_path(self) -> str:
@@ -43,6 +68,9 @@ class Location:
     def at(self, line: int, column: int = 1) -> Location:
         """The same file at another position."""
         return Location(self.path, line, column, self.member)
+
+
+_LOCATION_FIELDS = ("path", "line", "column", "member", "end_line", "end_column")
 
 
 class WebResourceType(enum.IntEnum):
