@@ -135,7 +135,7 @@ def _reducer(cls: type) -> Any:
     return reduce
 
 
-_MODEL_CLASSES = tuple(
+_MODEL_CLASSES = (Read, Entry) + tuple(
     cls for cls in vars(model).values()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls)
 )
@@ -167,10 +167,10 @@ class SolutionCache:
     tree: FileTree
     entries: dict[str, Entry] = field(default_factory=dict)
     written_at: dict[str, float] = field(default_factory=dict)
-    """When each bucket file was written."""
+    """When the bucket file holding each entry was written, by the entry's path."""
     changed: set[str] = field(default_factory=set)
     """The bucket files whose entries changed in this run."""
-    _checked: dict[tuple[Read, float], bool] = field(default_factory=dict)
+    _checked: dict[tuple[str, str, int, int, float], bool] = field(default_factory=dict)
 
     @classmethod
     def open(cls, folder: Path, root: Path, tree: FileTree) -> SolutionCache:
@@ -194,14 +194,14 @@ class SolutionCache:
         except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError, ValueError, ImportError):
             return  # a file this version cannot read: its files are read again, and it is rewritten
         self.entries.update(entries)
-        self.written_at[bucket.name] = written_at
+        self.written_at.update(dict.fromkeys(entries, written_at))
 
     def elements(self, path: str) -> Any | None:
         """The elements ``path`` gave when its entry is still valid, else None."""
         entry = self.entries.get(path)
         if entry is None or not all(self.tree.find(query) == found for query, found in entry.finds):
             return None
-        written_at = self.written_at.get(_bucket(path), 0.0)
+        written_at = self.written_at.get(path, 0.0)
         if not all(self._unchanged(read, written_at) for read in entry.reads):
             return None
         return entry.elements
@@ -236,9 +236,10 @@ class SolutionCache:
             pass  # a cache that cannot be written only costs time
 
     def _unchanged(self, read: Read, written_at: float) -> bool:
-        if (read, written_at) not in self._checked:
-            self._checked[read, written_at] = self._same_content(read, written_at)
-        return self._checked[read, written_at]
+        key = (read.path, read.digest, read.size, read.mtime_ns, written_at)  # a plain tuple hashes in C
+        if key not in self._checked:
+            self._checked[key] = self._same_content(read, written_at)
+        return self._checked[key]
 
     def _same_content(self, read: Read, written_at: float) -> bool:
         try:

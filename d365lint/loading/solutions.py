@@ -403,32 +403,24 @@ def build_unpacked(
     if manifest_doc is None:
         return None
     paths = sorted(path for path in tree.paths() if not _MANAGED_TWIN.search(path))
-    to_read = paths if cache is None else [path for path in paths if cache.elements(path) is None]
+    cached = {path: cache.elements(path) for path in paths} if cache is not None else {}
+    to_read = [path for path in paths if cached.get(path) is None]
     recorded = cache.root if cache is not None else None
     built = built_in_parallel(to_read, root, lambda path: _entry(tree, source, path, recorded), jobs)
     for path in paths:
-        entry = built.get(path)
-        if cache is not None:
-            builder.add_elements(_cached_elements(builder, cache, path, entry))
-        elif entry is not None:
-            builder.add_elements(entry.elements)
-        else:
-            _add_unpacked_file(builder, path)
+        elements = cached.get(path)
+        if elements is None:
+            entry = built.get(path) or _entry(tree, source, path, recorded)
+            if cache is not None:
+                cache.remember(path, entry)
+            elements = entry.elements
+        builder.add_elements(elements)
     if cache is not None:
         cache.forget_others(paths)
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
     return builder.build(read_manifest(manifest_doc.root), manifest_doc.base, len(paths))
-
-
-def _cached_elements(builder: SolutionBuilder, cache: SolutionCache, path: str, built: Entry | None) -> dict[str, list[Any]]:
-    elements = cache.elements(path)
-    if elements is None:
-        entry = built or _entry(builder.tree, builder.source, path, cache.root)
-        cache.remember(path, entry)
-        elements = entry.elements
-    return elements
 
 
 def _entry(tree: FileTree, source: str, path: str, recorded: Path | None) -> Entry:
