@@ -217,6 +217,24 @@ def test_an_extension_rule_is_loaded_listed_and_run(tmp_path):
     assert "note contoso-invoice-seen table contoso_invoice seen by the extension" in completed.stdout
 
 
+def _documented_extension() -> str:
+    """The extension docs/extensions.md shows, as its reader would copy it."""
+    text = (ROOT / "docs" / "extensions.md").read_text(encoding="utf-8")
+    return next(block for block in text.split("```python\n")[1:] if block.startswith("# contoso_d365lint_rules")).split("```")[0]
+
+
+def test_the_extension_the_docs_show_loads_and_reports(tmp_path):
+    solution = tmp_path / "solution"
+    shutil.copytree(CLEAN, solution)
+    entity = solution / "Entities" / "contoso_InvoiceType" / "Entity.xml"
+    entity.write_text(entity.read_text(encoding="utf-8").replace("Reference data: invoice types and their tax rates.", ""), encoding="utf-8")
+    env = _extension(tmp_path, _documented_extension())
+    completed = _run(sys.executable, "-m", "d365lint", "check", "--select", "contoso-table-description", "--format", "json", str(solution), env=env)
+    assert completed.returncode == 1, completed.stderr
+    findings = json.loads(completed.stdout)["findings"]
+    assert [(f["rule"], f["component"]) for f in findings] == [("contoso-table-description", "table:contoso_invoicetype")]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
