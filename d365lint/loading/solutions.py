@@ -143,8 +143,13 @@ class SolutionBuilder:
         self.add_elements(part.elements())
 
     def elements(self) -> dict[str, list[Any]]:
-        """Everything collected so far (problems included), by field."""
-        return {item.name: value for item in fields(self) if isinstance(value := getattr(self, item.name), list)}
+        """Everything collected so far (problems included), by field; fields with nothing are left out.
+
+        A file gives one or two kinds of element: the cache keeps thousands
+        of these, and empty lists for the other twenty fields cost as much to
+        read back as the elements.
+        """
+        return {item.name: value for item in fields(self) if isinstance(value := getattr(self, item.name), list) and value}
 
     def add_elements(self, elements: dict[str, list[Any]]) -> None:
         for name, values in elements.items():
