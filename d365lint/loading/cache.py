@@ -15,10 +15,11 @@ puts it there, one folder per solution folder and version of d365lint's
 loader. The entries are spread over a fixed number of files by a hash of
 their path, and a run rewrites only the files whose entries changed: a
 commit changes a few files of a solution, and rewriting a whole large
-solution's entries took longer than the rest of the hook's run. ``--no-cache`` neither reads nor writes it. Whether a file is
-unchanged is decided by its content hash; size and modification time only
-spare re-reading files last written well before the entry was (as git does
-with its index), so an edit within the same second is still seen.
+solution's entries took longer than the rest of the hook's run.
+``--no-cache`` neither reads nor writes it. Whether a file is unchanged is
+decided by its content hash; size and modification time only spare
+re-reading files last written well before the entry was (as git does with
+its index), so an edit within the same second is still seen.
 """
 
 from __future__ import annotations
@@ -228,6 +229,8 @@ class SolutionCache:
                 bucket[path] = entry
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # The unchanged entries of a rewritten file take its new time too: this run checked
+            # every entry against the files before writing, so each matched them as of now.
             now = time.time()
             for name, entries in sorted(by_bucket.items()):
                 _write_atomically(self.folder / name, {"entries": entries, "written_at": now})
