@@ -125,6 +125,8 @@ class _Usage:
 
 def check_client_side_authorization(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
     """Identity-based hiding in a script, with the forms and ribbon rules of its solution that use it."""
+    if not reads_identity(parsed.source.text) or parsed.source.location.path.endswith(".d.ts"):
+        return  # most scripts never ask who the user is; declaration files hold no code
     solution = context.solution_of(parsed.source)
     usage = _usage(solution, parsed.source.web_resource or "") if solution is not None else _Usage()
     yield from _identity_findings(parsed, usage)
@@ -153,8 +155,6 @@ def _usage(solution: Solution, web_resource: str) -> _Usage:
 
 
 def _identity_findings(parsed: ParsedSource, usage: _Usage) -> Iterator[Finding]:
-    if not reads_identity(parsed.source.text) or parsed.source.location.path.endswith(".d.ts"):
-        return  # most scripts never ask who the user is; declaration files hold no code
     flow = flow_of(parsed)
     for change in flow.identity_changes():
         yield _identity_change_finding(parsed, flow, change, usage)
