@@ -136,14 +136,24 @@ def _reducer(cls: type) -> Any:
     return reduce
 
 
+def _reduce_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A named tuple as its class and items, rebuilt by ``tuple.__new__`` in C (not by its Python ``__new__``)."""
+    return tuple.__new__, (type(value), tuple(value))
+
+
 _MODEL_CLASSES = (Read, Entry) + tuple(
     cls for cls in vars(model).values()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls)
 )
+_MODEL_TUPLES = tuple(cls for cls in vars(model).values() if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields"))
 _FIELD_SETTERS = {cls: tuple(vars(cls)[name].__set__ for name in cls.__slots__) for cls in _MODEL_CLASSES}
 # Frozen, slotted dataclasses unpickle slowly through dataclasses' generic __setstate__;
 # the cache holds tens of thousands of them, so it writes them as (class, fields) instead.
-_MODEL_REDUCERS = copyreg.dispatch_table | {cls: _reducer(cls) for cls in _MODEL_CLASSES}
+_MODEL_REDUCERS = (
+    copyreg.dispatch_table
+    | {cls: _reducer(cls) for cls in _MODEL_CLASSES}
+    | dict.fromkeys(_MODEL_TUPLES, _reduce_tuple)
+)
 
 
 def _digest(data: bytes) -> str:
