@@ -12,8 +12,9 @@ command that produced it:
    nothing else — against ``d365lint check`` of the same tree, and their ratio;
 2. the time of each size and the time per megabyte;
 3. ``--jobs 1`` against ``--jobs 2`` and ``--jobs N`` (default: the cores)
-   on M, the speed-up, and whether the findings are identical, in the same
-   order, for every number of jobs;
+   on M, the speed-up, this machine's own ceiling for it (a CPU-bound loop in
+   two processes against one), and whether the findings are identical, in
+   the same order, for every number of jobs;
 4. the peak resident memory of a one-process run on L, unpacked and zipped;
 5. pre-commit latency: ``d365lint check`` of one changed script and of one
    changed form XML inside the largest unpacked solution, as the hook runs
@@ -211,18 +212,49 @@ def _check_planted(run: Run, summary: dict[str, object]) -> None:
 
 
 def parallelism(work: Path, size: str, seed: int, jobs: int, repeat: int) -> None:
-    print(f"\n3. parallelism on {size} (unpacked)")
+    print(f"\n3. parallelism on {size} (unpacked; runs of each job count interleaved, so that a slow spell of the machine hits all alike)")
     out, _ = solution(work, size, seed)
     counts = sorted({1, 2, jobs})
-    runs = {n: timed(d365lint("unpacked", "--no-cache", "--jobs", str(n)), out, repeat) for n in counts}
+    commands = {n: d365lint("unpacked", "--no-cache", "--jobs", str(n)) for n in counts}
+    rounds = [{n: timed(command, out) for n, command in commands.items()} for _ in range(repeat)]
+    runs = {n: Run(commands[n], statistics.median(r[n].seconds for r in rounds), 0.0, rounds[-1][n].output) for n in counts}
     for n, run in runs.items():
         show(f"--jobs {n}", f"{run.seconds:.2f} s", run.command)
     show("speed-up, 2 jobs over 1", f"{runs[1].seconds / runs[2].seconds:.2f} x", "(target >= 1.6 on 2 cores)")
     if jobs > 2:
         show(f"speed-up, {jobs} jobs over 1", f"{runs[1].seconds / runs[jobs].seconds:.2f} x", "")
+    show("this machine's ceiling, 2 processes over 1", f"{_ceiling(repeat):.2f} x",
+         "(the same CPU-bound Python loop: twice in one process, once in each of two)")
     reference = findings(runs[1])
-    same = all(findings(run) == reference for run in runs.values())
+    same = all(findings(run) == reference for round_ in rounds for run in round_.values())
     show("same findings, same order, any jobs", f"{'yes' if same else 'NO'} ({len(reference)})", f"jobs {counts}")
+
+
+_SPIN = "n = 0\nfor i in range({count}): n += i * i"
+_SPIN_COUNT = 20_000_000
+"""About a second of one core: long beside a process's start, short beside the benchmark."""
+
+
+def _ceiling(repeat: int) -> float:
+    """The speed-up two processes get over one on this machine for work that shares nothing.
+
+    A virtual machine's second core may be a hyperthread, or shared with other
+    machines: no program gets more from it than this loop does.
+    """
+    ratios = []
+    for _ in range(repeat):
+        one = _wall([[PYTHON, "-c", _SPIN.format(count=2 * _SPIN_COUNT)]])
+        two = _wall([[PYTHON, "-c", _SPIN.format(count=_SPIN_COUNT)]] * 2)
+        ratios.append(one / two)
+    return statistics.median(ratios)
+
+
+def _wall(commands: list[list[str]]) -> float:
+    """Seconds from starting ``commands`` side by side to the end of the last."""
+    started = time.perf_counter()
+    for process in [subprocess.Popen(command) for command in commands]:
+        process.wait()
+    return time.perf_counter() - started
 
 
 def memory(work: Path, size: str, seed: int) -> None:

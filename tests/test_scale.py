@@ -211,7 +211,8 @@ def test_the_generator_and_the_benchmark_script_run_on_a_small_solution(tmp_path
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
-    for heading in ("parse floor", "speed-up, 2 jobs over 1", "same findings, same order, any jobs", "peak RSS", "cache warm"):
+    for heading in ("parse floor", "speed-up, 2 jobs over 1", "ceiling, 2 processes over 1", "same findings, same order, any jobs",
+                    "peak RSS", "cache warm"):
         assert heading in completed.stdout
     assert "planted anti-patterns found                                 all" in completed.stdout
     assert "yes" in next(line for line in completed.stdout.splitlines() if "same findings" in line)
