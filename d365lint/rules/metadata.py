@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from d365lint.model import EventHandler, Form, PluginStep, Solution, WebResourceType
-from d365lint.parsing.js_helpers import script_index, string_value
+from d365lint.parsing.js_helpers import member_chain, string_value
 from d365lint.parsing.treesitter import ParsedSource
 from d365lint.rules._checker import checker_rule
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
@@ -226,26 +226,25 @@ def _defined_names(parsed: ParsedSource) -> _ScriptNames:
     namespace object) still define their functions' bare names, which is
     what :meth:`_ScriptNames.defines` falls back to.
     """
-    ix = script_index(parsed)
     paths: set[str] = set()
     leaves: set[str] = set()
-    for node in ix.of("function_declaration", "generator_function_declaration", "class_declaration",
-                      "variable_declarator", "method_definition"):
+    for node in parsed.of("function_declaration", "generator_function_declaration", "class_declaration",
+                          "variable_declarator", "method_definition"):
         name = node.child_by_field_name("name")
         if name is not None:
             paths.add(parsed.text(name))
             leaves.add(parsed.text(name))
-    for node in ix.of("assignment_expression"):
+    for node in parsed.of("assignment_expression"):
         left = node.child_by_field_name("left")
-        chain = ix.chain(left, resolve=False) if left is not None else None
+        chain = member_chain(parsed, left) if left is not None else None
         if chain:
             paths.add(".".join(chain[1:] if chain[0] in ("window", "self", "globalThis") else chain))
             leaves.add(chain[-1])
-    for pair in ix.of("pair"):
+    for pair in parsed.of("pair"):
         key = pair.child_by_field_name("key")
         if key is not None:
             leaves.add(string_value(parsed, key) or parsed.text(key))
-    for shorthand in ix.of("shorthand_property_identifier"):
+    for shorthand in parsed.of("shorthand_property_identifier"):
         leaves.add(parsed.text(shorthand))
     return _ScriptNames(frozenset(paths), frozenset(leaves))
 
