@@ -1,15 +1,18 @@
-"""Locations are exact: where a tag really starts, columns in code points, script blocks in place."""
+"""Locations are exact: where a tag really starts, columns in code points, script blocks in place; and elements are found as exports spell them."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
 
 from d365lint.model import Language, Location, SourceFile
 from d365lint.parsing.html import script_blocks
 from d365lint.parsing.treesitter import parse_source
-from d365lint.parsing.xml import descendants, parse_xml
+from d365lint.parsing.xml import Children, child, descendants, parse_xml
 from tests.conftest import FIXTURES, ROOT, run_analysis
 
 BASE = Location("x.xml")
@@ -114,3 +117,18 @@ def test_a_windows_1252_script_is_analysed_with_code_point_columns(ruleset, tmp_
     assert not report.diagnostics
     (found,) = [r.finding.location for r in report.results if r.rule.id == "web-avoid-eval"]
     assert (found.line, found.column) == (2, 34)
+
+
+_SPELLINGS = ["LogicalName", "logicalname", "LOGICALNAME", "{urn:x}LogicalName", "Type", "type", "{urn:x}type", "IsSecured"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(tags=st.lists(st.sampled_from(_SPELLINGS), max_size=8), name=st.sampled_from(["LogicalName", "logicalname", "Type", "IsSecured", "Missing", "Is.Secured"]))
+def test_a_children_index_finds_what_a_scan_finds(tags, name):
+    """Columns are read through :class:`Children`: it must pick the same child as :func:`child` in every case mix."""
+    element = etree.Element("attribute")
+    for position, tag in enumerate(tags):
+        etree.SubElement(element, tag).text = str(position)
+    expected = child(element, name)
+    found = Children(element).get(name)
+    assert (found.text if found is not None else None) == (expected.text if expected is not None else None)

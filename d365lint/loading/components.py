@@ -40,6 +40,7 @@ from d365lint.model import (
     WebResourceType,
 )
 from d365lint.parsing.xml import (
+    Children,
     XmlDocument,
     attribute,
     child,
@@ -185,15 +186,16 @@ def read_table(doc: XmlDocument, entity_element: etree._Element) -> Table:
 
 
 def read_column(doc: XmlDocument, element: etree._Element) -> Column:
-    logical_name = (child_text(element, "LogicalName") or child_text(element, "Name") or attribute(element, "PhysicalName")).lower()
+    fields = Children(element)
+    logical_name = (fields.text("LogicalName") or fields.text("Name") or attribute(element, "PhysicalName")).lower()
     return Column(
         logical_name=logical_name,
-        display_name=localized_label(child(element, "displaynames")),
-        description=localized_label(child(element, "Descriptions")),
-        type=child_text(element, "Type"),
-        is_secured=_flag(child_text(element, "IsSecured")),
-        is_audit_enabled=_flag(child_text(element, "IsAuditEnabled", "1")),
-        is_custom=_flag(child_text(element, "IsCustomField")),
+        display_name=localized_label(fields.get("displaynames")),
+        description=localized_label(fields.get("Descriptions")),
+        type=fields.text("Type"),
+        is_secured=_flag(fields.text("IsSecured")),
+        is_audit_enabled=_flag(fields.text("IsAuditEnabled", "1")),
+        is_custom=_flag(fields.text("IsCustomField")),
         location=doc.locate(element),
     )
 

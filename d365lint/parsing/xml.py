@@ -215,6 +215,42 @@ def child(element: etree._Element, name: str) -> etree._Element | None:
     return fallback
 
 
+class Children:
+    """The children of one element by name, ignoring case, as :func:`child` finds them, from one pass.
+
+    A column's ``attribute`` element has 40 to 60 children and is read field
+    by field: eight :func:`child` scans of its siblings cost more than the
+    rest of reading the column (118,339 scans on a 53 MB solution).
+    """
+
+    __slots__ = ("_by_tag", "_by_name")
+
+    def __init__(self, element: etree._Element | None) -> None:
+        self._by_tag: dict[str, etree._Element] = {}
+        self._by_name: dict[str, etree._Element] | None = None
+        if element is not None:
+            for candidate in element.iterchildren(etree.Element):
+                self._by_tag.setdefault(candidate.tag, candidate)
+
+    def get(self, name: str) -> etree._Element | None:
+        """What ``child(element, name)`` returns: the first child spelled ``name``, else the first in another case."""
+        found = self._by_tag.get(name) if name.isidentifier() else None
+        if found is not None:
+            return found
+        if self._by_name is None:  # spelled otherwise, or absent: asked for once or twice per element
+            self._by_name = {}
+            for tag, candidate in reversed(self._by_tag.items()):
+                self._by_name[_lower_local(tag)] = candidate
+        return self._by_name.get(name.lower())
+
+    def text(self, name: str, default: str = "") -> str:
+        """What ``child_text(element, name, default)`` returns."""
+        found = self.get(name)
+        if found is None or found.text is None:
+            return default
+        return found.text.strip()
+
+
 def children(element: etree._Element | None, name: str) -> list[etree._Element]:
     """Every child named ``name``, ignoring case."""
     if element is None:
