@@ -539,18 +539,21 @@ def _literal_sign_ins(literals: Iterable[Literal], component: str) -> Iterator[F
 
 def _code_sign_ins(parsed: ParsedSource) -> Iterator[Finding]:
     yield from _literal_sign_ins(code_literals(parsed), parsed.component)
-    credential_variables = frozenset(_CREDENTIAL_VARIABLE.findall(parsed.source.text))
     if _CLIENT_CREDENTIALS_PASSWORD_TEXT in parsed.source.text:
         for node in parsed.walk():
             if node.type == "assignment_expression" and _CLIENT_CREDENTIALS_PASSWORD.search(parsed.text(node.child_by_field_name("left") or node)):
                 yield _sign_in_finding("ClientCredentials.UserName.Password is set", parsed.location(node), parsed.component,
                                        "UserName.Password")
+    credential_variables: frozenset[str] | None = None  # found on the first client built: most files build none
     for node in call_nodes(parsed):
         called = call_name(parsed, node)
         if called in _PASSWORD_FLOW_CALLS:
             yield _sign_in_finding(f"The call {called}() signs in with a user name and password", parsed.location(node), parsed.component, called)
-        elif called in _DATAVERSE_CLIENTS and _user_arguments(parsed, node, credential_variables):
-            yield _sign_in_finding(f"This {called} is built from a user's credentials", parsed.location(node), parsed.component, called)
+        elif called in _DATAVERSE_CLIENTS:
+            if credential_variables is None:
+                credential_variables = frozenset(_CREDENTIAL_VARIABLE.findall(parsed.source.text))
+            if _user_arguments(parsed, node, credential_variables):
+                yield _sign_in_finding(f"This {called} is built from a user's credentials", parsed.location(node), parsed.component, called)
 
 
 def _user_arguments(parsed: ParsedSource, node: tree_sitter.Node, credential_variables: frozenset[str]) -> bool:
