@@ -529,7 +529,9 @@ class ScriptFlow:
         """Every hiding, disabling or option-removing call that the user's identity decides."""
         if not self.reads_identity:
             return []
-        hiding = [(call, scope, method) for call, scope in self.facts.calls if (method := _method(self.parsed, call)) in UI_METHODS]
+        hiding = [
+            (call, scope, method) for call, scope in self.facts.calls if (method := _method(self.parsed, call)) in UI_METHODS
+        ]
         if not hiding:
             return []  # nothing to decide: the taint is not worked out
         flow = self._taint()

@@ -145,10 +145,13 @@ _MODEL_CLASSES = (Read, Entry) + tuple(
     cls for cls in vars(model).values()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls)
 )
-_MODEL_TUPLES = tuple(cls for cls in vars(model).values() if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields"))
+_MODEL_TUPLES = tuple(
+    cls for cls in vars(model).values() if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+)
 _FIELD_SETTERS = {cls: tuple(vars(cls)[name].__set__ for name in cls.__slots__) for cls in _MODEL_CLASSES}
-# Frozen, slotted dataclasses unpickle slowly through dataclasses' generic __setstate__;
-# the cache holds tens of thousands of them, so it writes them as (class, fields) instead.
+# Frozen, slotted dataclasses unpickle slowly through dataclasses' generic __setstate__, and
+# named tuples through their Python __new__; the cache holds hundreds of thousands of them,
+# so it writes them as (class, fields) instead.
 _MODEL_REDUCERS = (
     copyreg.dispatch_table
     | {cls: _reducer(cls) for cls in _MODEL_CLASSES}

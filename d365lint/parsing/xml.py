@@ -245,10 +245,7 @@ class Children:
 
     def text(self, name: str, default: str = "") -> str:
         """What ``child_text(element, name, default)`` returns."""
-        found = self.get(name)
-        if found is None or found.text is None:
-            return default
-        return found.text.strip()
+        return _stripped_text(self.get(name), default)
 
 
 def children(element: etree._Element | None, name: str) -> list[etree._Element]:
@@ -269,10 +266,13 @@ def child_text(element: etree._Element | None, name: str, default: str = "") -> 
     """The stripped text of the first child named ``name``."""
     if element is None:
         return default
-    found = child(element, name)
-    if found is None or found.text is None:
+    return _stripped_text(child(element, name), default)
+
+
+def _stripped_text(element: etree._Element | None, default: str) -> str:
+    if element is None or element.text is None:
         return default
-    return found.text.strip()
+    return element.text.strip()
 
 
 def attribute(element: etree._Element | None, name: str, default: str = "") -> str:
