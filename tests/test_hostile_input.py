@@ -404,9 +404,13 @@ def test_xml_in_other_encodings_finds_the_same(tmp_path, monkeypatch, case):
 
 
 NESTING = 100_000
+_ASSEMBLY = (FIXTURES / "sources" / "plugins-assembly" / "ContosoCompiled.dll").read_bytes()
 SOURCES = {
     "binary.js": (b"\x00\x01\x02PK\x03\x04" + os.urandom(2000), "binary data"),
     "binary.cs": (b"MZ\x90\x00\x03\x00\x00\x00" + os.urandom(2000), "binary data"),
+    "binary.dll": (b"MZ\x90\x00\x03\x00\x00\x00" + os.urandom(2000), "not a .NET assembly"),
+    # Only the metadata an assembly's rules need is read: a cut one must still be told apart from one without strings.
+    "truncated.dll": (_ASSEMBLY[: len(_ASSEMBLY) // 2], "its metadata is truncated or corrupt"),
 }
 
 
