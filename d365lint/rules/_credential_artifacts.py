@@ -145,8 +145,8 @@ def _xaml_exposures(raw: RawFile, extra: tuple[str, ...]) -> Iterator[Exposure]:
     aliases: dict[str, str] = {}
     reported: set[tuple[int, str]] = set()
     for activity in descendants(doc.root, "ActivityReference"):
-        arguments = {attribute(argument, "Key"): argument for argument in activity.iter(etree.Element)
-                     if local_name(argument) in ("InArgument", "OutArgument") and attribute(argument, "Key")}
+        arguments = {attribute(argument, "Key"): argument for argument in activity.iter("{*}InArgument", "{*}OutArgument")
+                     if attribute(argument, "Key")}  # lxml picks the arguments out: a workflow nests activities deep
         result = _variable(arguments.get("Result"))
         created = _vb_strings(arguments.get("Parameters"))
         if result and created:
