@@ -71,19 +71,18 @@ def read_assembly(name: str, data: bytes, location: Location) -> Assembly:
         pe.parse_data_directories(directories=[dnfile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_COM_DESCRIPTOR"]])
     except Exception as error:  # pefile raises many error types for junk
         raise AssemblyError(f"not a .NET assembly: {pe_problem(error, len(data))}") from error
-    try:
-        if pe.net is not None and pe.net.metadata is None:
-            raise AssemblyError(f"not a readable .NET assembly: its metadata is truncated or corrupt ({len(data):,} bytes)")
-        heap = pe.net.user_strings if pe.net is not None else None
-        tables = pe.net.mdtables if pe.net is not None else None
-        return Assembly(
-            name,
-            location,
-            tuple(_user_strings(heap)) if heap is not None else (),
-            tuple(_member_refs(tables)) if tables is not None else (),
-        )
-    finally:
-        pe.close()
+    # No pe.close(): it only closes a file pefile opened itself, and runs a full garbage collection
+    # that costs 0.25 s per assembly once a large solution is loaded (21 s of 85 assemblies).
+    if pe.net is not None and pe.net.metadata is None:
+        raise AssemblyError(f"not a readable .NET assembly: its metadata is truncated or corrupt ({len(data):,} bytes)")
+    heap = pe.net.user_strings if pe.net is not None else None
+    tables = pe.net.mdtables if pe.net is not None else None
+    return Assembly(
+        name,
+        location,
+        tuple(_user_strings(heap)) if heap is not None else (),
+        tuple(_member_refs(tables)) if tables is not None else (),
+    )
 
 
 _MEMBER_REF_PARENTS = ("TypeDef", "TypeRef", "ModuleRef", "MethodDef", "TypeSpec")
