@@ -191,6 +191,21 @@ def test_a_solution_read_in_several_processes_is_the_one_read_in_one(small_solut
     assert load([str(solution)], cwd=tmp_path, cache_folder=cache, jobs=3).solutions == load([str(solution)], cwd=tmp_path).solutions
 
 
+def test_a_repositorys_zips_read_in_several_processes_are_the_ones_read_in_one(tmp_path, monkeypatch):
+    """Solution zips of a repository are read in worker processes and added where each comes, as one process adds them."""
+    repository = tmp_path / "repository"
+    (repository / "exports").mkdir(parents=True)
+    for name in ("contoso-unsafe", "obscurity-forms", "connectors-fabrikam", "credentials-fabrikam"):
+        pack_to(FIXTURES / "solutions" / name, repository / "exports" / f"{name}.zip")
+    (repository / "exports" / "broken.zip").write_bytes(b"PK\x03\x04 not a zip")
+    (repository / "exports" / "loose.js").write_text("eval(x);\n", encoding="utf-8")
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    one = load([str(repository)], cwd=tmp_path)
+    several = load([str(repository)], cwd=tmp_path, jobs=3)
+    assert several == one
+    assert len(one.solutions) == 4 and [d.location.path for d in one.diagnostics] == ["repository/exports/broken.zip"]
+
+
 def test_the_cache_stays_out_of_the_input_and_no_cache_writes_nothing(tmp_path):
     solution = _copy_fixture("contoso-clean", tmp_path)
     before = sorted(p for p in solution.rglob("*"))

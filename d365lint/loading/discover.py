@@ -18,6 +18,7 @@ from pathlib import Path
 
 from d365lint.loading.archive import ArchiveError, ArchiveLimits, is_zip
 from d365lint.loading.cache import SolutionCache
+from d365lint.loading.parallel import built_in_parallel, file_sizes
 from d365lint.loading.sites import enclosing_site, load_site_folder, site_roots, solution_sites
 from d365lint.loading.solutions import build_exported, build_unpacked
 from d365lint.loading.trees import FolderTree, ZipTree
@@ -102,6 +103,10 @@ def enclosing_solution(path: Path) -> Path | None:
     return None
 
 
+_Part = tuple[list[Solution], list[RawFile], list[Diagnostic], list[PortalSite]]
+"""What loading one input added to each of a loader's lists."""
+
+
 @dataclass
 class Loader:
     """Loads inputs once each and remembers what went wrong."""
@@ -116,8 +121,10 @@ class Loader:
     cache_folder: Path | None = None
     """Where unpacked solutions' parsed files are kept between runs (see loading/cache.py); None: nowhere."""
     jobs: int = 1
-    """Processes that may read the files of a large unpacked solution (see loading/parallel.py)."""
+    """Processes that may read the files of a large unpacked solution, or a repository's zips (see loading/parallel.py)."""
     _seen: set[Path] = field(default_factory=set)
+    _zips_read: dict[str, _Part] = field(default_factory=dict)
+    """What each solution zip of a repository gave, read in other processes, by path: added where the zip comes."""
 
     def location(self, path: Path) -> Location:
         return Location(display_path(path, self.cwd))
@@ -156,6 +163,10 @@ class Loader:
         if real in self._seen:
             return
         self._seen.add(real)
+        read = self._zips_read.pop(str(path), None)
+        if read is not None:
+            self._add(read)
+            return
         location = self.location(path)
         try:
             tree = ZipTree(path, location.path, self.limits)
@@ -248,9 +259,10 @@ class Loader:
             self.load_solution_folder(root, solution_root_kind(root) or "unpacked")
         for site in site_roots(files):
             self.load_site(site)
-        for path in files:
-            if any(path.is_relative_to(root) for root in roots):
-                continue
+        loose = [path for path in files if not any(path.is_relative_to(root) for root in roots)]
+        zips = [str(path) for path in loose if path.suffix.lower() == ".zip" and path.is_file()]
+        self._zips_read = built_in_parallel(file_sizes(Path(), zips), self._zip_part, self.jobs) if self.jobs > 1 else {}
+        for path in loose:
             suffix = path.suffix.lower()
             if not path.is_file() and (suffix == ".zip" or suffix in SOURCE_LANGUAGES or suffix in ASSEMBLY_SUFFIXES):
                 self.not_regular(path)
@@ -260,6 +272,19 @@ class Loader:
                 self.load_source(path, SOURCE_LANGUAGES[suffix])
             elif suffix in ASSEMBLY_SUFFIXES or is_loose_artifact(path):
                 self.load_raw(path)
+
+    def _zip_part(self, path: str) -> _Part:
+        """What the zip at ``path`` gives, read by a loader of its own (in a worker process)."""
+        part = Loader(self.cwd, self.limits)
+        part.load_zip(Path(path))
+        return part.solutions, part.raw_files, part.diagnostics, part.sites
+
+    def _add(self, part: _Part) -> None:
+        solutions, raw_files, diagnostics, sites = part
+        self.solutions.extend(solutions)
+        self.raw_files.extend(raw_files)
+        self.diagnostics.extend(diagnostics)
+        self.sites.extend(sites)
 
     def workspace(self, focus: frozenset[str] | None) -> Workspace:
         return Workspace(
