@@ -229,13 +229,13 @@ _NOT_CREDENTIAL_PREFIX = re.compile(
 _PASSWORD_WORDS = ("password", "passwd", "pwd", "passphrase")
 
 
+_SEPARATORS = re.compile(r"[^a-z0-9]")
+
+
 @functools.lru_cache(maxsize=16_384)
 def _normalized(name: str) -> str:
-    """``name`` in lower case without separators; kept, as flows and workflows repeat the same few keys 100,000s of times."""
+    """``name`` in lower case without separators; kept, as flows repeat the same few keys 100,000s of times."""
     return _SEPARATORS.sub("", name.lower())
-
-
-_SEPARATORS = re.compile(r"[^a-z0-9]")
 
 
 _NORMALIZED_KEYWORDS = tuple(dict.fromkeys(_normalized(keyword) for keyword in DEFAULT_KEYWORDS))
