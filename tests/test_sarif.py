@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from d365lint.cli.main import main
+from d365lint.reporting import line_hash
 from d365lint.reporting.line_hash import file_line_hashes, line_hashes
 from tests.conftest import CORPUS, FIXTURES, ROOT
 from tests.support.pack import pack_to
@@ -281,3 +282,12 @@ def test_line_hashes_follow_the_file_not_its_relative_name(tmp_path, monkeypatch
         assert file_line_hashes("form.js") == line_hashes(body)
     (tmp_path / "b" / "form.js").write_text("eval(changed);\n", encoding="utf-8")
     assert file_line_hashes("form.js") == line_hashes("eval(changed);\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \t\r\n\u00e9\U0001f600"), max_size=400))
+def test_both_ways_of_hashing_line_windows_agree(text):
+    """Long-lined files hash each line's window on its own, others roll over the file: the values must be the same."""
+    units = line_hash._units(text)
+    starts = [0, *(index + 1 for index, unit in enumerate(units) if unit == line_hash._LF)]
+    assert line_hash._each_window(units, starts) == line_hash._rolled_windows(units, starts)
