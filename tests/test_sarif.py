@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from d365lint.cli.main import main
-from d365lint.reporting import line_hash
+from d365lint.reporting import json_layout, line_hash
 from d365lint.reporting.line_hash import file_line_hashes, line_hashes
 from tests.conftest import CORPUS, FIXTURES, ROOT
 from tests.support.pack import pack_to
@@ -291,3 +291,28 @@ def test_both_ways_of_hashing_line_windows_agree(text):
     units = line_hash._units(text)
     starts = [0, *(index + 1 for index, unit in enumerate(units) if unit == line_hash._LF)]
     assert line_hash._each_window(units, starts) == line_hash._rolled_windows(units, starts)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet=st.sampled_from('a"\\\n\x00é😀 ')),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(head=st.dictionaries(st.text(max_size=4), _JSON_VALUES, max_size=3), items=st.lists(_JSON_VALUES, max_size=4),
+       inner=st.lists(_JSON_VALUES, max_size=3))
+def test_reports_with_one_item_per_line_are_the_same_json(head, items, inner):
+    """Reports write their findings one per line: the JSON must be the document's, and the document left as it was."""
+    document = {**head, "findings": items, "runs": [{"results": inner}]}
+    expected = json.loads(json.dumps(document))
+    text = json_layout.dumps(document, [(document, "findings"), (document["runs"][0], "results")])
+    assert json.loads(text) == expected == document
+    lines = {line.rstrip(",") for line in text.split("\n")}
+    assert all(f"    {json.dumps(item, ensure_ascii=False)}" in lines for item in items)
+
+
+def test_a_report_that_spells_a_placeholder_is_still_the_same_json():
+    document = {"message": json_layout._placeholder(0), "findings": [{"rule": "x"}]}
+    assert json.loads(json_layout.dumps(document, [(document, "findings")])) == document

@@ -13,7 +13,6 @@ results as open alerts, so they are left out unless asked for.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +23,7 @@ from d365lint import __version__
 from d365lint.engine.run import Report, Result
 from d365lint.model import Diagnostic, Location
 from d365lint.redaction import mask
+from d365lint.reporting import json_layout
 from d365lint.reporting.line_hash import file_line_hashes
 from d365lint.rules.base import Rule
 
@@ -229,4 +229,5 @@ def build_log(report: Report, *, include_suppressed: bool = False, category: str
 
 
 def render(report: Report, *, include_suppressed: bool = False, category: str | None = None) -> str:
-    return json.dumps(build_log(report, include_suppressed=include_suppressed, category=category), indent=2, ensure_ascii=False) + "\n"
+    log = build_log(report, include_suppressed=include_suppressed, category=category)
+    return json_layout.dumps(log, [(run, "results") for run in log["runs"]])
