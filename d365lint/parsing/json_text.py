@@ -45,8 +45,9 @@ def _decoder() -> json.JSONDecoder:
 def parse_json(text: str) -> object:
     """``text`` parsed by the standard library's C parser, which accepts what :func:`parse_located_json` does.
 
-    Ten times faster, without the offsets: enough to tell whether a document
-    holds anything to report (17 MB of exported flows: 1.9 s -> 0.2 s).
+    Twelve times faster, without the offsets: enough to tell whether a document
+    holds anything to report (981 exported flows, 15 million characters:
+    0.61 s with :func:`parse_located_json`, 0.05 s with this).
     """
     try:
         return json.loads(text.lstrip("\ufeff"), strict=False)

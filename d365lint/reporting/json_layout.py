@@ -2,8 +2,8 @@
 
 One finding per line reads as well as an indented one and diffs better.
 It is also written by the standard library's C encoder, while indenting
-runs in Python: on a repository with 57,213 findings, indenting took 2.9 s
-of an 18 s run, and the SARIF log grew by a third.
+runs in Python: for a repository with 57,213 findings, the SARIF log took
+1.55 s to write and 57.1 MB indented, 0.57 s and 39.3 MB one result per line.
 """
 
 from __future__ import annotations
