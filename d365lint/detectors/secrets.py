@@ -602,7 +602,7 @@ def password_sign_ins(text: str) -> list[PasswordSignIn]:
     flow) instead of as an application with a certificate or client secret;
     ``grant_type=password`` is the same flow called directly.
     """
-    lowered = text.lower()  # each pattern's word is looked for first: the patterns scan 20 MB/s, ``in`` 1 GB/s
+    lowered = text.lower()  # each pattern's word is looked for first: the patterns read ~50M characters/s, this ~600M
     found = []
     for match in _AUTH_TYPE.finditer(text) if "authtype" in lowered else ():
         segment = _connection_segment(text, match.start())
