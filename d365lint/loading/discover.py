@@ -18,7 +18,7 @@ from pathlib import Path
 
 from d365lint.loading.archive import ArchiveError, ArchiveLimits, is_zip
 from d365lint.loading.cache import SolutionCache
-from d365lint.loading.parallel import built_in_parallel, file_sizes
+from d365lint.loading.parallel import built_in_parallel
 from d365lint.loading.sites import enclosing_site, load_site_folder, site_roots, solution_sites
 from d365lint.loading.solutions import build_exported, build_unpacked
 from d365lint.loading.trees import FolderTree, ZipTree
@@ -261,7 +261,7 @@ class Loader:
             self.load_site(site)
         loose = [path for path in files if not any(path.is_relative_to(root) for root in roots)]
         zips = [str(path) for path in loose if path.suffix.lower() == ".zip" and path.is_file()]
-        self._zips_read = built_in_parallel(file_sizes(Path(), zips), self._zip_part, self.jobs) if self.jobs > 1 else {}
+        self._zips_read = built_in_parallel(zips, Path(), self._zip_part, self.jobs)
         for path in loose:
             suffix = path.suffix.lower()
             if not path.is_file() and (suffix == ".zip" or suffix in SOURCE_LANGUAGES or suffix in ASSEMBLY_SUFFIXES):

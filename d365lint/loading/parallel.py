@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,17 @@ _BUILD: list[Builder] = []
 """The builder of a forked worker process: set once when it starts, used for each share it builds."""
 
 
-def built_in_parallel(sizes: Mapping[str, int], build: Builder, jobs: int) -> dict[str, Any]:
-    """``build`` of each path of ``sizes`` (its size in bytes), in ``jobs`` forked processes.
+def built_in_parallel(paths: Sequence[str], root: Path | None, build: Builder, jobs: int) -> dict[str, Any]:
+    """``build`` of each of ``paths`` (relative to ``root``, or absolute), in ``jobs`` forked processes.
 
-    Empty when that would not pay (one job, or too little to read) or cannot
-    be done (no fork on this platform): the caller then builds every one itself.
+    Empty when that would not pay (one job, no folder to read sizes in, too
+    little to read) or cannot be done (no fork on this platform): the caller
+    then builds every one itself.
     """
-    if jobs <= 1 or sum(sizes.values()) < PARALLEL_MIN_BYTES:
+    if jobs <= 1 or root is None:
+        return {}
+    sizes = {path: _size(os.path.join(root, path)) for path in paths}
+    if sum(sizes.values()) < PARALLEL_MIN_BYTES:
         return {}
     import multiprocessing  # imported when processes may start: a pre-commit run on a warm cache never does
 
@@ -52,16 +56,11 @@ def built_in_parallel(sizes: Mapping[str, int], build: Builder, jobs: int) -> di
     return built
 
 
-def file_sizes(root: Path, paths: list[str]) -> dict[str, int]:
-    """The size of each of ``paths`` below ``root``; 0 for one that cannot be read (its builder reports it)."""
-    return {path: _size(os.path.join(root, path)) for path in paths}
-
-
 def _size(path: str) -> int:
     try:
         return os.stat(path).st_size
     except OSError:
-        return 0
+        return 0  # read (and reported) by whichever process builds it
 
 
 def _dealt(sizes: Mapping[str, int], count: int) -> list[list[str]]:

@@ -42,7 +42,7 @@ from d365lint.loading.components import (
     read_views,
     read_web_resource,
 )
-from d365lint.loading.parallel import built_in_parallel, file_sizes
+from d365lint.loading.parallel import built_in_parallel
 from d365lint.loading.sections import split
 from d365lint.loading.trees import FileTree
 from d365lint.model import (
@@ -411,8 +411,7 @@ def build_unpacked(
     cached = {path: cache.elements(path) for path in paths} if cache is not None else {}
     to_read = [path for path in paths if cached.get(path) is None]
     recorded = cache.root if cache is not None else None
-    sizes = file_sizes(root, to_read) if root is not None and jobs > 1 else {}
-    built = built_in_parallel(sizes, lambda path: _entry(tree, source, path, recorded), jobs)
+    built = built_in_parallel(to_read, root, lambda path: _entry(tree, source, path, recorded), jobs)
     for path in paths:
         elements = cached.get(path)
         if elements is None:
