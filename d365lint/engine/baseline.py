@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from d365lint.engine.fingerprint import FINGERPRINT_VERSION
+from d365lint.reporting import json_layout
 
 if TYPE_CHECKING:
     from d365lint.engine.run import Result
@@ -86,7 +87,7 @@ def render_baseline(entries: Iterable[BaselineEntry]) -> str:
         for e, n in sorted(counted.items(), key=lambda item: (item[0].rule, item[0].component, item[0].fingerprint))
     ]
     document = {"version": BASELINE_VERSION, "tool": "d365lint", "fingerprint": FINGERPRINT_VERSION, "findings": findings}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_layout.dumps(document, [(document, "findings")])
 
 
 def write_baseline(path: str | Path, entries: Iterable[BaselineEntry]) -> Baseline:

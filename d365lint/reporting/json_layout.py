@@ -34,8 +34,8 @@ def dumps(document: Any, long_lists: Sequence[tuple[dict[str, Any], str]]) -> st
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     for token, items in zip(tokens, saved):
         at = text.index(token)
-        line_start = text.rfind("\n", 0, at) + 1
-        indent = " " * (len(text[line_start:at]) - len(text[line_start:at].lstrip(" ")))
+        before = text[text.rfind("\n", 0, at) + 1 : at]
+        indent = " " * (len(before) - len(before.lstrip(" ")))
         lines = ",\n".join(f"{indent}  {_ONE_LINE.encode(item)}" for item in items)
         text = text[:at] + (f"[\n{lines}\n{indent}]" if items else "[]") + text[at + len(token):]
     return text + "\n"
