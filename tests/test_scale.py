@@ -11,6 +11,7 @@ and the generator and the benchmark script run.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import zipfile
@@ -125,6 +126,28 @@ def test_findings_are_the_same_in_the_same_order_for_any_number_of_jobs(ruleset)
     assert _outcome(reports[1])
     assert _outcome(reports[2]) == _outcome(reports[1]) == _outcome(reports[3])
     assert reports[2].diagnostics == reports[1].diagnostics == reports[3].diagnostics
+
+
+def test_an_analysis_leaves_no_reference_cycles_of_its_own(ruleset):
+    """What a rule computes on a parse is freed when the engine drops the parse, not when the collector runs.
+
+    A cycle among the facts of a script keeps its syntax tree alive until
+    the cyclic collector happens to run, and a run that collects less often
+    (as the CLI's does) would hold every such tree at once.
+    """
+    workspace = load([str(FIXTURES / "solutions"), str(FIXTURES / "sources")], cwd=ROOT)
+    gc.collect()
+    gc.freeze()  # what exists before the analysis is not its garbage
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        assert analyse(workspace, ruleset.rules).results
+        gc.collect()
+        ours = sorted({type(value).__qualname__ for value in gc.garbage if type(value).__module__.startswith("d365lint.")})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.unfreeze()
+    assert ours == []
 
 
 def _solution_files(folder: Path) -> list[Path]:

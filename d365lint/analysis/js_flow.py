@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import enum
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -767,7 +768,9 @@ class _Taint:
     """The fixpoint of identity taint over one script's facts."""
 
     def __init__(self, flow: ScriptFlow) -> None:
-        self.flow = flow
+        # The flow keeps its taint: a strong reference back would be a cycle that only the
+        # cyclic collector frees, holding the script's tree and indexes until it runs.
+        self.flow = weakref.proxy(flow)
         self.parsed = flow.parsed
         self.index = flow.index
         self.tainted: dict[Symbol, Origin] = {}
