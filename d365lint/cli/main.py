@@ -189,6 +189,7 @@ def check(
     except InputError as error:
         raise click.UsageError(str(error)) from error
     progress = TerminalProgress.for_stream(sys.stderr)
+    _collect_rarely()
     try:
         report = analyse(workspace, rules, settings, progress, jobs=processes(workspace, requested_jobs))
     finally:
@@ -225,6 +226,28 @@ def _load_kept(paths: Sequence[str], cache_folder: Path | None, limits: ArchiveL
         gc.freeze()
         gc.enable()
         click.get_current_context().call_on_close(gc.unfreeze)  # for this run only: main() called in a longer-lived process must not keep them forever
+
+
+_RUN_GC_THRESHOLDS = (10_000, 10, 10)
+"""A young collection every 10,000 allocations instead of 700; the older generations at their default ratios."""
+
+
+def _collect_rarely() -> None:
+    """Run the cyclic garbage collector less often while the rules run.
+
+    The rules' own objects form no cycles (parses and their facts are freed
+    by reference counting as the engine drops them), so a collection mostly
+    scans the parses kept for reuse and finds nothing. On the 212 MB
+    benchmark solution, the default thresholds spent 2.5 s of a 24 s run in
+    3,600 collections, 20 of them full; these spend 0.65 s in 172. Cycles that
+    libraries make (the assembly reader, ``ast.literal_eval``) are still
+    collected: on a repository of 6,600 C# files and 11,000 scripts, peak
+    memory grew by 6 MB (much rarer collections, 200,000 allocations apart
+    as mypy sets them, grew it by 24 MB there).
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(*_RUN_GC_THRESHOLDS)
+    click.get_current_context().call_on_close(lambda: gc.set_threshold(*previous))
 
 
 def _with_new_baseline(report: Report, path: str) -> Report:
