@@ -15,10 +15,12 @@ import gc
 import subprocess
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from d365lint.engine import units
 from d365lint.engine.run import analyse
 from d365lint.loading import parallel, sections, solutions
 from d365lint.loading.discover import load
@@ -148,6 +150,27 @@ def test_an_analysis_leaves_no_reference_cycles_of_its_own(ruleset):
         gc.garbage.clear()
         gc.unfreeze()
     assert ours == []
+
+
+@pytest.mark.parametrize("name", ["meta-fabrikam", "contoso-clean"])
+def test_a_solution_rule_reads_what_it_needs_of_scripts_without_parsing_them_again(name, ruleset, monkeypatch):
+    """The form-handler rule reads the names each library defines as script facts, kept from the script's own task.
+
+    With no parse kept for reuse (as in a solution whose scripts exceed what
+    the engine keeps), every script is still parsed exactly once.
+    """
+    monkeypatch.setattr(units, "RETAINED_SOURCE_BYTES", 0)
+    monkeypatch.setattr(units, "_RECENT", 0)
+    parses: Counter[Location] = Counter()
+    parse = units.parse_source
+
+    def counted(source):
+        parses[source.location] += 1
+        return parse(source)
+
+    monkeypatch.setattr(units, "parse_source", counted)
+    run_analysis([FIXTURES / "solutions" / name], ruleset)
+    assert parses and max(parses.values()) == 1, parses
 
 
 def _solution_files(folder: Path) -> list[Path]:

@@ -6,8 +6,9 @@ cannot be parsed becomes a diagnostic and the run goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from d365lint.model import Diagnostic, Language, PortalSite, RawFile, Solution, SourceFile, Workspace
 from d365lint.parsing.assembly import Assembly, AssemblyError, read_assembly
@@ -17,6 +18,7 @@ from d365lint.parsing.treesitter import ParsedSource, parse_source
 from d365lint.rules.base import Target
 
 SCRIPT_LANGUAGES = (Language.JAVASCRIPT, Language.TYPESCRIPT)
+T = TypeVar("T")
 
 
 def source_files(workspace: Workspace) -> Iterator[SourceFile]:
@@ -89,6 +91,7 @@ class UnitSource:
     _retained: int = 0
     _diagnosed: set[SourceFile] = field(default_factory=set)
     _solutions: dict[tuple[str, str | None], Solution] | None = None
+    _script_facts: dict[tuple[SourceFile, Callable[[ParsedSource], Any]], Any] = field(default_factory=dict)
 
     def units(self, target: Target) -> list[object]:
         """Every unit of ``target``, parsed; inputs that cannot be parsed are left out (and diagnosed)."""
@@ -135,6 +138,27 @@ class UnitSource:
                 if evicted is not None:
                     evicted.forget()
         return parsed
+
+    def script_fact(self, source: SourceFile, compute: Callable[[ParsedSource], T]) -> T | None:
+        """``compute`` of ``source``'s parse, kept for the whole run; None when it cannot be parsed.
+
+        A parse's own facts go with the parse; these are small (the names a
+        library defines) and stay, so that a solution rule reading them for
+        every script (see :attr:`Rule.script_facts`) does not parse a second
+        time the scripts this cache no longer keeps.
+        """
+        key = (source, compute)
+        if key not in self._script_facts:
+            parsed = self.parsed(source)
+            self._script_facts[key] = compute(parsed) if parsed is not None else None
+        return self._script_facts[key]
+
+    def keep_script_facts(self, parsed: ParsedSource, computes: Iterable[Callable[[ParsedSource], Any]]) -> None:
+        """Compute ``computes`` on a script parsed for its own task, for the solution rules that read them later."""
+        for compute in computes:
+            key = (parsed.source, compute)
+            if key not in self._script_facts:
+                self._script_facts[key] = compute(parsed)
 
     def release(self) -> None:
         """Drop every parse kept, with its facts, once the run no longer needs them.

@@ -71,9 +71,11 @@ class Worker:
     _inputs: dict[Target, list[object]] = field(init=False, default_factory=dict)
     _contexts: dict[str, RuleContext] = field(init=False, default_factory=dict)
     _collections: dict[int, frozenset[str]] = field(init=False, default_factory=dict)
+    _script_facts: tuple[Callable[[Any], Any], ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         self.units = UnitSource(self.workspace)
+        self._script_facts = tuple(dict.fromkeys(compute for rule in self.rules for compute in rule.script_facts))
 
     def inputs(self, target: Target) -> list[object]:
         if target not in self._inputs:
@@ -98,7 +100,9 @@ class Worker:
 
     def context(self, rule: Rule) -> RuleContext:
         if rule.id not in self._contexts:
-            self._contexts[rule.id] = RuleContext(self.options_of(rule), self.units.parsed, self.units.solution_of)
+            self._contexts[rule.id] = RuleContext(
+                self.options_of(rule), self.units.parsed, self.units.solution_of, self.units.script_fact
+            )
         return self._contexts[rule.id]
 
     def run(self, task: Task) -> TaskResult:
@@ -115,6 +119,8 @@ class Worker:
                     failures.append(_rule_failure(rule, item, error))
                 else:
                     findings.extend((rule.id, finding) for finding in found)
+            if task.target is Target.SCRIPT:  # while the script is parsed: the solution's task reads them later
+                self.units.keep_script_facts(unit, self._script_facts)  # type: ignore[arg-type]
         return TaskResult(task, tuple(findings), (*self.units.diagnostics[before:], *failures))
 
 
@@ -268,13 +274,16 @@ def default_jobs() -> int:
 
 
 def execute(worker: Worker, tasks: list[Task], jobs: int) -> Iterator[TaskResult]:
-    """Run ``tasks``, in ``jobs`` forked processes when that is possible and worth it; yield results as they finish."""
+    """Run ``tasks``, in ``jobs`` forked processes when that is possible and worth it; yield results as they finish.
+
+    Solution tasks run after the rest, so that their rules that read scripts
+    find them parsed, or their script facts computed, by the script tasks the
+    same process ran (run first, they parsed every script once more).
+    """
     if jobs <= 1 or len(tasks) < 2 or not can_fork():
-        yield from map(worker.run, tasks)
+        yield from map(worker.run, sorted(tasks, key=lambda task: task.target is Target.SOLUTION))
         return
-    # Heaviest first, so that one large task does not start last and finish alone; solution tasks
-    # after the rest, so that their rules that read scripts find most of them parsed, facts and all,
-    # by the script tasks the same process ran (first, they made each process parse every script).
+    # Heaviest first, so that one large task does not start last and finish alone.
     order = sorted(tasks, key=lambda task: (task.target is Target.SOLUTION, -weight(worker, task)))
     import multiprocessing
 

@@ -8,9 +8,10 @@ they say so the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from d365lint.parsing.treesitter import ParsedSource
 from d365lint.rules.base import CheckFunction, Precision, Rule, Severity, Target
 
 CHECKER_TABLE = (
@@ -56,6 +57,7 @@ def checker_rule(
     options: Mapping[str, Any] | None = None,
     also: tuple[Target, ...] = (),
     reports_in: tuple[str, ...] = (),
+    script_facts: tuple[Callable[[ParsedSource], Any], ...] = (),
 ) -> Rule:
     """A rule of one of the checker families; ``checker`` is False for d365lint's own additions to a family."""
     return Rule(
@@ -74,4 +76,5 @@ def checker_rule(
         options=options or {},
         also=also,
         reports_in=reports_in,
+        script_facts=script_facts,
     )

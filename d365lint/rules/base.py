@@ -124,6 +124,8 @@ class RuleContext:
     options: Mapping[str, Any] = field(default_factory=dict)
     parse: Callable[[SourceFile], ParsedSource | None] = parse_source
     solution_of: Callable[[SourceFile], Solution | None] = lambda source: None
+    script_fact: Callable[[SourceFile, Callable[[ParsedSource], Any]], Any] = lambda source, compute: compute(parse_source(source))
+    """``compute`` of a script's parse (None when it cannot be parsed), for the :attr:`Rule.script_facts` a rule declares."""
 
     def option(self, name: str) -> Any:
         return self.options[name]
@@ -150,6 +152,13 @@ class Rule:
     collections has an element in them: checking every role of a large
     solution cannot report anything in a changed script. Empty: the findings
     may lie anywhere, and the rule always runs (extensions need not say).
+
+    ``script_facts`` are what a solution rule reads of each script through
+    :attr:`RuleContext.script_fact`: small results of a parse (the names a
+    library defines), which the engine computes while it has the script
+    parsed for the script rules and keeps for the whole run. A solution's
+    scripts do not all stay parsed (see :mod:`d365lint.engine.units`):
+    without them, the rule would parse most scripts a second time.
     """
 
     id: str
@@ -167,6 +176,7 @@ class Rule:
     origin: str = "d365lint"
     also: tuple[Target, ...] = ()
     reports_in: tuple[str, ...] = ()
+    script_facts: tuple[Callable[[ParsedSource], Any], ...] = ()
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -192,8 +202,8 @@ class Rule:
             problems.append(f"rule {self.id}: help must explain what, why and how to fix")
         if self.security_severity is not None and not 0.0 <= self.security_severity <= 10.0:
             problems.append(f"rule {self.id}: security_severity must be between 0.0 and 10.0")
-        if not callable(self.check):
-            problems.append(f"rule {self.id}: check is not callable")
+        if not callable(self.check) or not all(callable(compute) for compute in self.script_facts):
+            problems.append(f"rule {self.id}: check and script_facts must be callable")
         if not all(isinstance(target, Target) for target in self.targets):
             problems.append(f"rule {self.id}: target must be a d365lint Target")
         unknown = sorted(set(self.reports_in) - set(SOLUTION_COLLECTIONS))

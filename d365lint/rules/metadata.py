@@ -255,8 +255,7 @@ def _library_scripts(solution: Solution, context: RuleContext, wanted: set[str])
     for source in solution.files:
         name = (source.web_resource or "").lower()
         if name in wanted and source.language.value in ("javascript", "typescript"):
-            parsed = context.parse(source)
-            scripts[name] = _defined_names(parsed) if parsed is not None else None
+            scripts[name] = context.script_fact(source, _defined_names)
     return scripts
 
 
@@ -450,7 +449,7 @@ RULES = (
         "meta-remove-invalid-form-handler", "RemoveInvalidFormHandler",
         "A form event handler points at a library or function the solution lacks.",
         Severity.ERROR, check_invalid_form_handler, tags=("reliability", "web-resource"), precision=Precision.HIGH,
-        reports_in=("forms",),
+        reports_in=("forms",), script_facts=(_defined_names,),
         what="Enabled form event handlers whose library is neither a web resource of the solution nor a declared "
         "missing dependency, whose library is not among the form's libraries, or whose function the library's "
         "script does not define (a script whose functions hang off a namespace built in a way not followed is "
