@@ -23,7 +23,8 @@ command that produced it:
    detect-secrets on the same tree, as ratios to d365lint.
 
 Times are wall-clock times of whole processes (start-up included), the
-median of --repeat runs. ESLint is installed with npm into --work once
+median of --repeat runs; the commands a ratio compares run in turn, round
+after round. ESLint is installed with npm into --work once
 (needs node and npm); detect-secrets must be installed (pip install
 detect-secrets).
 """
@@ -40,6 +41,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -48,6 +50,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (a sibling script)
 
 PYTHON = sys.executable
+K = TypeVar("K")
 SCRIPT_SUFFIXES = (".js", ".ts")
 # Processes run as an installed d365lint does: with compiled bytecode (kept out of the repository).
 _ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
@@ -180,9 +183,12 @@ def parse_floor_and_scaling(work: Path, sizes: list[str], seed: int, jobs: int, 
     for size in sizes:
         out, summary = solution(work, size, seed)
         megabytes = int(summary["unpacked_bytes"]) / 1e6
-        floor_run = timed([PYTHON, str(Path(__file__)), "--floor", "unpacked"], out, repeat)
-        full = timed(d365lint("unpacked", "--no-cache", "--jobs", str(jobs)), out, repeat)
-        one = timed(d365lint("unpacked", "--no-cache", "--jobs", "1"), out, repeat)
+        runs = interleaved({
+            "floor": [PYTHON, str(Path(__file__)), "--floor", "unpacked"],
+            "full": d365lint("unpacked", "--no-cache", "--jobs", str(jobs)),
+            "one": d365lint("unpacked", "--no-cache", "--jobs", "1"),
+        }, out, repeat)
+        floor_run, full, one = runs["floor"], runs["full"], runs["one"]
         print(f" {size}: {megabytes:.1f} MB of XML and scripts, {summary['composition']['tables']} tables")
         show("parse floor", f"{floor_run.seconds:.2f} s", floor_run.command)
         show(f"d365lint check, {jobs} jobs", f"{full.seconds:.2f} s", full.command)
@@ -197,6 +203,23 @@ def parse_floor_and_scaling(work: Path, sizes: list[str], seed: int, jobs: int, 
         trend = per_mb[sizes_in_order[-1]] / per_mb[sizes_in_order[0]]
         show(f"time per MB, {sizes_in_order[-1]} / {sizes_in_order[0]}", f"{trend:.2f} x", "(must not grow: <= 1)")
     return per_mb
+
+
+def interleaved(commands: dict[K, list[str]], cwd: Path, repeat: int, rounds: list[dict[K, Run]] | None = None) -> dict[K, Run]:
+    """Each command run once a round, ``repeat`` rounds; the median wall time of each, its largest peak and last output.
+
+    Ratios compare these medians: on a machine whose speed drifts, a slow
+    spell hits every command of a round alike, where runs one after the
+    other (all of one command, then all of the next) would each meet a
+    different spell. ``rounds`` collects every round's runs for the caller.
+    """
+    done = rounds if rounds is not None else []
+    for _ in range(repeat):
+        done.append({name: timed(command, cwd) for name, command in commands.items()})
+    return {
+        name: Run(command, statistics.median(r[name].seconds for r in done), max(r[name].peak_mb for r in done), done[-1][name].output)
+        for name, command in commands.items()
+    }
 
 
 def _check_planted(run: Run, summary: dict[str, object]) -> None:
@@ -215,9 +238,8 @@ def parallelism(work: Path, size: str, seed: int, jobs: int, repeat: int) -> Non
     print(f"\n3. parallelism on {size} (unpacked; runs of each job count interleaved, so that a slow spell of the machine hits all alike)")
     out, _ = solution(work, size, seed)
     counts = sorted({1, 2, jobs})
-    commands = {n: d365lint("unpacked", "--no-cache", "--jobs", str(n)) for n in counts}
-    rounds = [{n: timed(command, out) for n, command in commands.items()} for _ in range(repeat)]
-    runs = {n: Run(commands[n], statistics.median(r[n].seconds for r in rounds), 0.0, rounds[-1][n].output) for n in counts}
+    rounds: list[dict[int, Run]] = []
+    runs = interleaved({n: d365lint("unpacked", "--no-cache", "--jobs", str(n)) for n in counts}, out, repeat, rounds)
     for n, run in runs.items():
         show(f"--jobs {n}", f"{run.seconds:.2f} s", run.command)
     show("speed-up, 2 jobs over 1", f"{runs[1].seconds / runs[2].seconds:.2f} x", "(target >= 1.6 on 2 cores)")
