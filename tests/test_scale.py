@@ -152,24 +152,30 @@ def test_an_analysis_leaves_no_reference_cycles_of_its_own(ruleset):
     assert ours == []
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("name", ["meta-fabrikam", "contoso-clean"])
-def test_a_solution_rule_reads_what_it_needs_of_scripts_without_parsing_them_again(name, ruleset, monkeypatch):
-    """The form-handler rule reads the names each library defines as script facts, kept from the script's own task.
+def test_a_solution_rule_reads_what_it_needs_of_scripts_without_parsing_them_again(name, jobs, ruleset, monkeypatch, tmp_path):
+    """The form-handler rule reads the names each library defines as script facts, computed by the scripts' own tasks.
 
     With no parse kept for reuse (as in a solution whose scripts exceed what
-    the engine keeps), every script is still parsed exactly once.
+    the engine keeps), every script is still parsed exactly once, also when
+    the script tasks ran in other processes than the solution's (each parse
+    is counted in a file that every process appends to).
     """
     monkeypatch.setattr(units, "RETAINED_SOURCE_BYTES", 0)
     monkeypatch.setattr(units, "_RECENT", 0)
-    parses: Counter[Location] = Counter()
+    log = tmp_path / "parses"
     parse = units.parse_source
 
     def counted(source):
-        parses[source.location] += 1
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"{source.location.path}\n")
         return parse(source)
 
     monkeypatch.setattr(units, "parse_source", counted)
-    run_analysis([FIXTURES / "solutions" / name], ruleset)
+    workspace = load([str(FIXTURES / "solutions" / name)], cwd=ROOT)
+    analyse(workspace, ruleset.rules, jobs=jobs)
+    parses = Counter(log.read_text(encoding="utf-8").splitlines())
     assert parses and max(parses.values()) == 1, parses
 
 

@@ -6,7 +6,7 @@ cannot be parsed becomes a diagnostic and the run goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -139,26 +139,27 @@ class UnitSource:
                     evicted.forget()
         return parsed
 
-    def script_fact(self, source: SourceFile, compute: Callable[[ParsedSource], T]) -> T | None:
+    def script_fact(
+        self, source: SourceFile, compute: Callable[[ParsedSource], T], parsed: ParsedSource | None = None
+    ) -> T | None:
         """``compute`` of ``source``'s parse, kept for the whole run; None when it cannot be parsed.
 
         A parse's own facts go with the parse; these are small (the names a
         library defines) and stay, so that a solution rule reading them for
         every script (see :attr:`Rule.script_facts`) does not parse a second
-        time the scripts this cache no longer keeps.
+        time the scripts this cache no longer keeps. ``parsed`` is the parse
+        at hand, when the caller has one.
         """
         key = (source, compute)
         if key not in self._script_facts:
-            parsed = self.parsed(source)
+            if parsed is None:
+                parsed = self.parsed(source)
             self._script_facts[key] = compute(parsed) if parsed is not None else None
         return self._script_facts[key]
 
-    def keep_script_facts(self, parsed: ParsedSource, computes: Iterable[Callable[[ParsedSource], Any]]) -> None:
-        """Compute ``computes`` on a script parsed for its own task, for the solution rules that read them later."""
-        for compute in computes:
-            key = (parsed.source, compute)
-            if key not in self._script_facts:
-                self._script_facts[key] = compute(parsed)
+    def remember_script_fact(self, source: SourceFile, compute: Callable[[ParsedSource], Any], value: Any) -> None:
+        """A script fact another process computed."""
+        self._script_facts.setdefault((source, compute), value)
 
     def release(self) -> None:
         """Drop every parse kept, with its facts, once the run no longer needs them.

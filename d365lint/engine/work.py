@@ -24,6 +24,7 @@ from typing import Any
 
 from d365lint.engine.units import UnitSource
 from d365lint.model import Diagnostic, Location, RawFile, Solution, TextValue, Workspace
+from d365lint.parsing.treesitter import ParsedSource
 from d365lint.rules.base import SOLUTION_COLLECTIONS, Finding, Rule, RuleContext, Target
 
 # A solution unit is cut by rule family (the module a check comes from): the
@@ -50,11 +51,17 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class TaskResult:
-    """What a task found: ``(rule id, finding)`` pairs in rule order, and the unit's parse problems."""
+    """What a task found: ``(rule id, finding)`` pairs in rule order, and the unit's parse problems.
+
+    A script task also returns the script facts it computed (see
+    :attr:`Rule.script_facts`), each with the position of its function in
+    the run's list of them: solution tasks in other processes receive them.
+    """
 
     task: Task
     findings: tuple[tuple[str, Finding], ...]
     diagnostics: tuple[Diagnostic, ...]
+    script_facts: tuple[tuple[int, Any], ...] = ()
 
 
 OptionsOf = Callable[[Rule], dict[str, Any]]
@@ -119,9 +126,26 @@ class Worker:
                     failures.append(_rule_failure(rule, item, error))
                 else:
                     findings.extend((rule.id, finding) for finding in found)
-            if task.target is Target.SCRIPT:  # while the script is parsed: the solution's task reads them later
-                self.units.keep_script_facts(unit, self._script_facts)  # type: ignore[arg-type]
-        return TaskResult(task, tuple(findings), (*self.units.diagnostics[before:], *failures))
+        facts = self._facts_of(unit) if task.target is Target.SCRIPT and unit is not None else ()
+        return TaskResult(task, tuple(findings), (*self.units.diagnostics[before:], *failures), facts)
+
+    def _facts_of(self, parsed: ParsedSource) -> tuple[tuple[int, Any], ...]:
+        """The script facts of a script parsed for its own task: solution tasks read them later."""
+        return tuple(
+            (position, self.units.script_fact(parsed.source, compute, parsed))
+            for position, compute in enumerate(self._script_facts)
+        )
+
+    def reads_script_facts(self, task: Task) -> bool:
+        """Whether a rule of ``task``'s group declares :attr:`Rule.script_facts`: the task needs the facts of every process."""
+        return any(rule.script_facts for rule in rule_groups(self.rules, task.target)[task.group])
+
+    def adopt_script_facts(self, shared: Sequence[tuple[int, tuple[tuple[int, Any], ...]]]) -> None:
+        """Script facts computed in other processes: ``(script index, facts)`` as script tasks returned them."""
+        scripts = self.inputs(Target.SCRIPT)
+        for index, facts in shared:
+            for position, value in facts:
+                self.units.remember_script_fact(scripts[index], self._script_facts[position], value)  # type: ignore[arg-type]
 
 
 def _rule_failure(rule: Rule, item: object, error: Exception) -> Diagnostic:
@@ -277,19 +301,31 @@ def execute(worker: Worker, tasks: list[Task], jobs: int) -> Iterator[TaskResult
     """Run ``tasks``, in ``jobs`` forked processes when that is possible and worth it; yield results as they finish.
 
     Solution tasks run after the rest, so that their rules that read scripts
-    find them parsed, or their script facts computed, by the script tasks the
-    same process ran (run first, they parsed every script once more).
+    find them parsed, or their script facts computed, by the script tasks
+    (run first, they parsed every script once more). With several processes
+    they start once every other task has ended, and those that read script
+    facts receive the facts every process computed.
     """
     if jobs <= 1 or len(tasks) < 2 or not can_fork():
         yield from map(worker.run, sorted(tasks, key=lambda task: task.target is Target.SOLUTION))
         return
     # Heaviest first, so that one large task does not start last and finish alone.
-    order = sorted(tasks, key=lambda task: (task.target is Target.SOLUTION, -weight(worker, task)))
+    order = sorted(tasks, key=lambda task: -weight(worker, task))
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, len(tasks)), initializer=_adopt, initargs=(worker,)) as pool:
-        yield from pool.imap_unordered(_run_adopted, order, chunksize=1)
+        shared: list[tuple[int, tuple[tuple[int, Any], ...]]] = []
+        first = [(task, ()) for task in order if task.target is not Target.SOLUTION]
+        for result in pool.imap_unordered(_run_adopted, first, chunksize=1):
+            if result.script_facts:
+                shared.append((result.task.index, result.script_facts))
+            yield result
+        last = [
+            (task, tuple(shared) if worker.reads_script_facts(task) else ())
+            for task in order if task.target is Target.SOLUTION
+        ]
+        yield from pool.imap_unordered(_run_adopted, last, chunksize=1)
 
 
 _ADOPTED: list[Worker] = []
@@ -300,5 +336,8 @@ def _adopt(worker: Worker) -> None:
     _ADOPTED.append(worker)
 
 
-def _run_adopted(task: Task) -> TaskResult:
-    return _ADOPTED[-1].run(task)
+def _run_adopted(work: tuple[Task, Sequence[tuple[int, tuple[tuple[int, Any], ...]]]]) -> TaskResult:
+    task, shared = work
+    worker = _ADOPTED[-1]
+    worker.adopt_script_facts(shared)
+    return worker.run(task)
