@@ -49,19 +49,22 @@ class Task:
     group: int
 
 
+ScriptFacts = tuple[tuple[int, Any], ...]
+"""The script facts of one script: each value with the position of its function in the run's list of them."""
+
+
 @dataclass(frozen=True, slots=True)
 class TaskResult:
     """What a task found: ``(rule id, finding)`` pairs in rule order, and the unit's parse problems.
 
     A script task also returns the script facts it computed (see
-    :attr:`Rule.script_facts`), each with the position of its function in
-    the run's list of them: solution tasks in other processes receive them.
+    :attr:`Rule.script_facts`): solution tasks in other processes receive them.
     """
 
     task: Task
     findings: tuple[tuple[str, Finding], ...]
     diagnostics: tuple[Diagnostic, ...]
-    script_facts: tuple[tuple[int, Any], ...] = ()
+    script_facts: ScriptFacts = ()
 
 
 OptionsOf = Callable[[Rule], dict[str, Any]]
@@ -129,7 +132,7 @@ class Worker:
         facts = self._facts_of(unit) if task.target is Target.SCRIPT and unit is not None else ()
         return TaskResult(task, tuple(findings), (*self.units.diagnostics[before:], *failures), facts)
 
-    def _facts_of(self, parsed: ParsedSource) -> tuple[tuple[int, Any], ...]:
+    def _facts_of(self, parsed: ParsedSource) -> ScriptFacts:
         """The script facts of a script parsed for its own task: solution tasks read them later."""
         return tuple(
             (position, self.units.script_fact(parsed.source, compute, parsed))
@@ -140,7 +143,7 @@ class Worker:
         """Whether a rule of ``task``'s group declares :attr:`Rule.script_facts`: the task needs the facts of every process."""
         return any(rule.script_facts for rule in rule_groups(self.rules, task.target)[task.group])
 
-    def adopt_script_facts(self, shared: Sequence[tuple[int, tuple[tuple[int, Any], ...]]]) -> None:
+    def adopt_script_facts(self, shared: Sequence[tuple[int, ScriptFacts]]) -> None:
         """Script facts computed in other processes: ``(script index, facts)`` as script tasks returned them."""
         scripts = self.inputs(Target.SCRIPT)
         for index, facts in shared:
@@ -315,7 +318,7 @@ def execute(worker: Worker, tasks: list[Task], jobs: int) -> Iterator[TaskResult
 
     context = multiprocessing.get_context("fork")
     with context.Pool(min(jobs, len(tasks)), initializer=_adopt, initargs=(worker,)) as pool:
-        shared: list[tuple[int, tuple[tuple[int, Any], ...]]] = []
+        shared: list[tuple[int, ScriptFacts]] = []
         first = [(task, ()) for task in order if task.target is not Target.SOLUTION]
         for result in pool.imap_unordered(_run_adopted, first, chunksize=1):
             if result.script_facts:
@@ -336,7 +339,7 @@ def _adopt(worker: Worker) -> None:
     _ADOPTED.append(worker)
 
 
-def _run_adopted(work: tuple[Task, Sequence[tuple[int, tuple[tuple[int, Any], ...]]]]) -> TaskResult:
+def _run_adopted(work: tuple[Task, Sequence[tuple[int, ScriptFacts]]]) -> TaskResult:
     task, shared = work
     worker = _ADOPTED[-1]
     worker.adopt_script_facts(shared)
