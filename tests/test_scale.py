@@ -16,7 +16,9 @@ import subprocess
 import sys
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +26,9 @@ from d365lint.engine import units
 from d365lint.engine.run import analyse
 from d365lint.loading import parallel, sections, solutions
 from d365lint.loading.discover import load
-from d365lint.model import Location
+from d365lint.model import Language, Location, Solution
+from d365lint.parsing.treesitter import ParsedSource
+from d365lint.rules.base import Finding, Rule, RuleContext, Severity, Target
 from tests.conftest import FIXTURES, ROOT, run_analysis
 from tests.support.pack import pack_to
 
@@ -177,6 +181,40 @@ def test_a_solution_rule_reads_what_it_needs_of_scripts_without_parsing_them_aga
     analyse(workspace, ruleset.rules, jobs=jobs)
     parses = Counter(log.read_text(encoding="utf-8").splitlines())
     assert parses and max(parses.values()) == 1, parses
+
+
+def _path_getter(parsed: ParsedSource) -> Callable[[], str]:
+    """A script fact that cannot be pickled (a closure)."""
+    return lambda: parsed.source.location.path
+
+
+def _failing_fact(parsed: ParsedSource) -> None:
+    raise RuntimeError("an extension's script fact that fails")
+
+
+def _solution_scripts_rule(rule_id: str, fact: Callable[[ParsedSource], Any]) -> Rule:
+    def check(solution: Solution, context: RuleContext) -> Iterator[Finding]:
+        for source in solution.files:
+            if source.language in (Language.JAVASCRIPT, Language.TYPESCRIPT):
+                value = context.script_fact(source, fact)
+                yield Finding(f"read {value()}", source.location, f"file:{source.location.path}")
+
+    return Rule(id=rule_id, name="ScriptFacts", summary="Reads a fact of every script.",
+                help="## What it finds\nEvery script, through a script fact: a test of the engine's handling.",
+                severity=Severity.NOTE, target=Target.SOLUTION, check=check, script_facts=(fact,))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_script_facts_an_extension_gets_wrong_do_not_end_the_run(jobs, ruleset):
+    """A fact that cannot be pickled is computed again where it is read; one that raises is that rule's failure."""
+    closures = _solution_scripts_rule("test-unpicklable-fact", _path_getter)
+    failing = _solution_scripts_rule("test-failing-fact", _failing_fact)
+    workspace = load([str(FIXTURES / "solutions" / "contoso-unsafe")], cwd=ROOT)
+    report = analyse(workspace, [*ruleset.rules, closures, failing], jobs=jobs)
+    scripts = [s.location.path for s in workspace.solutions[0].files if s.language is Language.JAVASCRIPT]
+    read = sorted(r.finding.message for r in report.results if r.rule.id == "test-unpicklable-fact")
+    assert scripts and read == sorted(f"read {path}" for path in scripts)
+    assert any("rule test-failing-fact" in d.message and "RuntimeError" in d.message for d in report.diagnostics)
 
 
 def _solution_files(folder: Path) -> list[Path]:

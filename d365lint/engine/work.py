@@ -17,6 +17,7 @@ tasks run in this process.
 from __future__ import annotations
 
 import os
+import pickle
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -133,11 +134,19 @@ class Worker:
         return TaskResult(task, tuple(findings), (*self.units.diagnostics[before:], *failures), facts)
 
     def _facts_of(self, parsed: ParsedSource) -> ScriptFacts:
-        """The script facts of a script parsed for its own task: solution tasks read them later."""
-        return tuple(
-            (position, self.units.script_fact(parsed.source, compute, parsed))
-            for position, compute in enumerate(self._script_facts)
-        )
+        """The script facts of a script parsed for its own task: solution tasks read them later.
+
+        A fact whose function raises (an extension's) is left out: the rule
+        that reads it meets the error itself, and the engine reports that
+        rule's failure.
+        """
+        facts = []
+        for position, compute in enumerate(self._script_facts):
+            try:
+                facts.append((position, self.units.script_fact(parsed.source, compute, parsed)))
+            except Exception:  # noqa: BLE001  (reported when the rule reads it)
+                continue
+        return tuple(facts)
 
     def reads_script_facts(self, task: Task) -> bool:
         """Whether a rule of ``task``'s group declares :attr:`Rule.script_facts`: the task needs the facts of every process."""
@@ -343,4 +352,15 @@ def _run_adopted(work: tuple[Task, Sequence[tuple[int, ScriptFacts]]]) -> TaskRe
     task, shared = work
     worker = _ADOPTED[-1]
     worker.adopt_script_facts(shared)
-    return worker.run(task)
+    result = worker.run(task)
+    if result.script_facts and not _picklable(result.script_facts):
+        return replace(result, script_facts=())  # an extension's fact: the solution's process computes it again
+    return result
+
+
+def _picklable(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:  # noqa: BLE001  (whatever pickling raises, the value cannot travel)
+        return False
+    return True
