@@ -82,11 +82,12 @@ class Worker:
     _inputs: dict[Target, list[object]] = field(init=False, default_factory=dict)
     _contexts: dict[str, RuleContext] = field(init=False, default_factory=dict)
     _collections: dict[int, frozenset[str]] = field(init=False, default_factory=dict)
-    _script_facts: tuple[Callable[[Any], Any], ...] = field(init=False, default=())
+    _fact_functions: tuple[Callable[[Any], Any], ...] = field(init=False, default=())
+    """The functions of the selected rules' :attr:`Rule.script_facts`, in order: a fact travels as its position here."""
 
     def __post_init__(self) -> None:
         self.units = UnitSource(self.workspace)
-        self._script_facts = tuple(dict.fromkeys(compute for rule in self.rules for compute in rule.script_facts))
+        self._fact_functions = tuple(dict.fromkeys(compute for rule in self.rules for compute in rule.script_facts))
 
     def inputs(self, target: Target) -> list[object]:
         if target not in self._inputs:
@@ -141,7 +142,7 @@ class Worker:
         rule's failure.
         """
         facts = []
-        for position, compute in enumerate(self._script_facts):
+        for position, compute in enumerate(self._fact_functions):
             try:
                 facts.append((position, self.units.script_fact(parsed.source, compute, parsed)))
             except Exception:  # noqa: BLE001  (reported when the rule reads it)
@@ -157,7 +158,7 @@ class Worker:
         scripts = self.inputs(Target.SCRIPT)
         for index, facts in shared:
             for position, value in facts:
-                self.units.remember_script_fact(scripts[index], self._script_facts[position], value)  # type: ignore[arg-type]
+                self.units.remember_script_fact(scripts[index], self._fact_functions[position], value)  # type: ignore[arg-type]
 
 
 def _rule_failure(rule: Rule, item: object, error: Exception) -> Diagnostic:
