@@ -10,7 +10,7 @@ process, and can never change what another rule sees.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -489,6 +489,10 @@ class Solution:
     def table(self, logical_name: str) -> Table | None:
         wanted = logical_name.lower()
         return next((t for t in self.tables if t.logical_name == wanted), None)
+
+
+SOLUTION_COLLECTIONS = tuple(item.name for item in fields(Solution) if str(item.type).startswith("tuple["))
+"""The element collections of a solution (``"tables"``, ``"forms"``…), which rules name in ``reports_in`` and ``reads``."""
 
 
 @dataclass(frozen=True, slots=True)

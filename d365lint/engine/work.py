@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d365lint.engine.units import UnitSource
-from d365lint.model import Diagnostic, Location, RawFile, Solution, TextValue, Workspace
+from d365lint.model import SOLUTION_COLLECTIONS, Diagnostic, Location, RawFile, Solution, TextValue, Workspace
 from d365lint.parsing.treesitter import ParsedSource
-from d365lint.rules.base import SOLUTION_COLLECTIONS, Finding, Rule, RuleContext, Target
+from d365lint.rules.base import Finding, Rule, RuleContext, Target
 
 # A solution unit is cut by rule family (the module a check comes from): the
 # families share nothing but the solution, and the heavy ones (script flows)

@@ -46,6 +46,7 @@ from d365lint.loading.parallel import built_in_parallel
 from d365lint.loading.sections import split
 from d365lint.loading.trees import FileTree
 from d365lint.model import (
+    SOLUTION_COLLECTIONS,
     Diagnostic,
     EnvironmentVariable,
     Form,
@@ -99,12 +100,12 @@ class SolutionBuilder:
     forms: list[Form] = field(default_factory=list)
     views: list[View] = field(default_factory=list)
     web_resources: list[WebResource] = field(default_factory=list)
-    assemblies: list[PluginAssembly] = field(default_factory=list)
-    steps: list[PluginStep] = field(default_factory=list)
+    plugin_assemblies: list[PluginAssembly] = field(default_factory=list)
+    plugin_steps: list[PluginStep] = field(default_factory=list)
     roles: list[Role] = field(default_factory=list)
-    variables: list[EnvironmentVariable] = field(default_factory=list)
+    environment_variables: list[EnvironmentVariable] = field(default_factory=list)
     relationships: list[Relationship] = field(default_factory=list)
-    ribbon_actions: list[HiddenRibbonAction] = field(default_factory=list)
+    hidden_ribbon_actions: list[HiddenRibbonAction] = field(default_factory=list)
     ribbon_commands: list[RibbonCommand] = field(default_factory=list)
     ribbon_rules: list[RibbonRule] = field(default_factory=list)
     service_endpoints: list[ServiceEndpoint] = field(default_factory=list)
@@ -173,7 +174,7 @@ class SolutionBuilder:
 
     def add_ribbon(self, doc: XmlDocument, ribbon: etree._Element | None, table: str) -> None:
         """A table's ribbon diff (``table`` empty for the application ribbon)."""
-        self.ribbon_actions.extend(read_hidden_ribbon_actions(doc, ribbon, table))
+        self.hidden_ribbon_actions.extend(read_hidden_ribbon_actions(doc, ribbon, table))
         self.ribbon_commands.extend(read_ribbon_commands(doc, ribbon, table))
         self.ribbon_rules.extend(read_ribbon_rules(doc, ribbon, table))
 
@@ -200,12 +201,12 @@ class SolutionBuilder:
 
     def add_assembly(self, doc: XmlDocument, element: etree._Element, beside: str = "") -> None:
         content, content_location = self.content(beside or _text(child(element, "FileName")))
-        self.assemblies.append(read_assembly(doc, element, content, content_location))
+        self.plugin_assemblies.append(read_assembly(doc, element, content, content_location))
 
     def add_environment_variable(self, doc: XmlDocument, element: etree._Element, folder: str) -> None:
         values_path = self.tree.find(f"{folder}/{ENV_VAR_VALUES_FILE}") if folder else None
         values = self.environment_values(values_path) if values_path else ()
-        self.variables.append(read_environment_variable(doc, element, values))
+        self.environment_variables.append(read_environment_variable(doc, element, values))
 
     def environment_values(self, path: str) -> tuple[TextValue, ...]:
         """Values from an ``environmentvariablevalues.json``, each at the line of its ``value``."""
@@ -238,25 +239,8 @@ class SolutionBuilder:
             publisher_prefix=manifest["publisher_prefix"],
             source=self.source,
             location=location,
-            tables=tuple(self.tables),
-            forms=tuple(self.forms),
-            views=tuple(self.views),
-            web_resources=tuple(self.web_resources),
-            plugin_assemblies=tuple(self.assemblies),
-            plugin_steps=tuple(self.steps),
-            roles=tuple(self.roles),
-            environment_variables=tuple(self.variables),
-            relationships=tuple(self.relationships),
-            hidden_ribbon_actions=tuple(self.ribbon_actions),
-            ribbon_commands=tuple(self.ribbon_commands),
-            ribbon_rules=tuple(self.ribbon_rules),
-            service_endpoints=tuple(self.service_endpoints),
-            files=tuple(self.files),
-            raw_files=tuple(self.raw_files),
-            root_components=tuple(self.root_components),
-            missing_dependencies=tuple(self.missing_dependencies),
-            connectors=tuple(self.connectors),
             file_count=file_count,
+            **{name: tuple(getattr(self, name)) for name in SOLUTION_COLLECTIONS},
         )
 
     def add_manifest(self, doc: XmlDocument) -> None:
@@ -362,7 +346,7 @@ def _read_sections(builder: SolutionBuilder, sections: Sections) -> None:
     for doc, roles in sections("Roles"):
         builder.roles.extend(read_role(doc, role) for role in descendants(roles, "Role"))
     for doc, steps in sections("SdkMessageProcessingSteps"):
-        builder.steps.extend(read_step(doc, step) for step in descendants(steps, "SdkMessageProcessingStep"))
+        builder.plugin_steps.extend(read_step(doc, step) for step in descendants(steps, "SdkMessageProcessingStep"))
     for doc, assemblies in sections("SolutionPluginAssemblies"):
         for assembly in descendants(assemblies, "PluginAssembly"):
             builder.add_assembly(doc, assembly)
@@ -468,7 +452,7 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
     elif parts[0] == "sdkmessageprocessingsteps" and lowered.endswith(".xml"):
         doc = builder.parse(path)
         if doc is not None:
-            builder.steps.extend(read_step(doc, step) for step in _self_or_descendants(doc.root, "SdkMessageProcessingStep"))
+            builder.plugin_steps.extend(read_step(doc, step) for step in _self_or_descendants(doc.root, "SdkMessageProcessingStep"))
     elif parts[-1] == SERVICE_ENDPOINTS_FILE:
         doc = builder.parse(path)
         if doc is not None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
-from d365lint.model import Location, Solution, SourceFile
+from d365lint.model import SOLUTION_COLLECTIONS, Location, Solution, SourceFile
 from d365lint.parsing.treesitter import ParsedSource, parse_source
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
@@ -211,8 +211,3 @@ class Rule:
             problems.append(f"rule {self.id}: reports_in names no collection of a solution: {', '.join(unknown)}")
         return problems
 
-
-SOLUTION_COLLECTIONS = tuple(
-    item.name for item in fields(Solution) if str(item.type).startswith("tuple[")
-)
-"""The element collections of a solution that :attr:`Rule.reports_in` may name."""
