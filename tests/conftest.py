@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
 
 from d365lint.engine.run import Report, analyse
+from d365lint.engine.work import collections_read
 from d365lint.loading.discover import load
 from d365lint.rules.registry import RuleSet, load_rules
 
@@ -31,6 +33,7 @@ def ruleset() -> RuleSet:
     return load_rules(extensions=False)
 
 
-def run_analysis(paths: list[str | Path], ruleset: RuleSet, cwd: Path = ROOT) -> Report:
-    """Load and analyse ``paths`` as the CLI does, with every built-in rule."""
-    return analyse(load([str(p) for p in paths], cwd=cwd), ruleset.rules)
+def run_analysis(paths: list[str | Path], ruleset: RuleSet, cwd: Path = ROOT, cache_folder: Path | None = None) -> Report:
+    """Load and analyse ``paths`` as the CLI does, with every built-in rule (and no cache unless given one)."""
+    reads = functools.partial(collections_read, ruleset.rules)
+    return analyse(load([str(p) for p in paths], cwd=cwd, cache_folder=cache_folder, reads=reads), ruleset.rules)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import pytest
 
 from d365lint.engine import units
 from d365lint.engine.run import analyse
+from d365lint.engine.work import collections_in, collections_read
 from d365lint.loading import parallel, sections, solutions
 from d365lint.loading.discover import load
 from d365lint.model import Language, Location, Solution
@@ -222,14 +223,45 @@ def _solution_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".expect"))
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["read", "cached"])
 @pytest.mark.parametrize("solution", EXPORTED_FIXTURES, ids=lambda path: path.name)
-def test_a_run_focused_on_one_file_reports_what_a_full_run_reports_there(solution, ruleset):
-    """What pre-commit relies on: loading the whole solution for context, but analysing only what the file needs."""
-    full = _outcome(run_analysis([solution], ruleset))
+def test_a_run_focused_on_one_file_reports_what_a_full_run_reports_there(solution, cached, ruleset, tmp_path):
+    """What pre-commit relies on: loading the whole solution for context, but analysing only what the file needs.
+
+    From a warm cache, a focused run decodes only the collections its rules
+    declare they read (:attr:`Rule.reads`): a declaration that leaves out
+    what a rule reads loses findings here.
+    """
+    cache = tmp_path / "cache" if cached else None
+    full = _outcome(run_analysis([solution], ruleset, cache_folder=cache))
     for path in _solution_files(solution):
         relative = path.relative_to(ROOT).as_posix()
-        focused = _outcome(run_analysis([relative], ruleset))
+        focused = _outcome(run_analysis([relative], ruleset, cache_folder=cache))
         assert focused == [item for item in full if item[1].path == relative], relative
+
+
+def _analysed(paths: list[str], rules: list[Rule], cache: Path) -> list[tuple[object, ...]]:
+    return _outcome(analyse(load(paths, cwd=ROOT, cache_folder=cache, reads=partial(collections_read, rules)), rules))
+
+
+@pytest.mark.parametrize("solution", EXPORTED_FIXTURES, ids=lambda path: path.name)
+def test_each_rule_declares_every_collection_it_reads(solution, ruleset, tmp_path):
+    """A focused run from a warm cache, with one rule at a time, reports what a full run reports in each file.
+
+    Run with every rule, one rule's reads cover another's omission (most
+    solution rules run beside one that reads web resources); alone, a rule
+    gets only the collections it declares in :attr:`Rule.reads`.
+    """
+    cache = tmp_path / "cache"
+    (whole,) = load([str(solution)], cwd=ROOT).solutions
+    scripts = {source.location.path for source in whole.files}
+    paths = [path.relative_to(ROOT).as_posix() for path in _solution_files(solution)]
+    for rule in (rule for rule in ruleset.rules if rule.reads):
+        full = _analysed([str(solution)], [rule], cache)
+        for path in paths:
+            as_solution_rule = Target.SOLUTION in rule.targets and rule.can_report_in(collections_in(whole, frozenset({path})))
+            if as_solution_rule or (path in scripts and Target.SCRIPT in rule.targets):
+                assert _analysed([path], [rule], cache) == [item for item in full if item[1].path == path], (rule.id, path)
 
 
 def _copy_fixture(name: str, tmp_path: Path) -> Path:
@@ -260,6 +292,20 @@ def test_the_cache_gives_the_model_a_fresh_load_gives_after_every_change(tmp_pat
     fresh, cached = both()
     assert cached == fresh
     assert "alert('changed')" in next(f.text for f in cached[0].files if f.location.path.endswith("account.js"))
+
+
+def test_a_run_focused_on_a_script_decodes_only_what_its_rules_read(tmp_path, ruleset):
+    """The security roles of a large solution took a fifth of a pre-commit run on one script, which no rule there reads."""
+    solution = _copy_fixture("contoso-unsafe", tmp_path)
+    cache = tmp_path / "cache"
+    reads = partial(collections_read, ruleset.rules)
+    (whole,) = load([str(solution)], cwd=tmp_path, cache_folder=cache, reads=reads).solutions
+    script = next(source.location.path for source in whole.files if source.location.path.endswith("account.js"))
+    (focused,) = load([script], cwd=tmp_path, cache_folder=cache, reads=reads).solutions
+    assert whole.roles and whole.views and not focused.roles and not focused.views
+    assert focused.forms == whole.forms and focused.tables == whole.tables
+    (uncached,) = load([script], cwd=tmp_path, reads=reads).solutions
+    assert uncached == whole  # what a run reads anyway, it keeps
 
 
 def test_a_solution_read_in_several_processes_is_the_one_read_in_one(small_solution, tmp_path, monkeypatch):

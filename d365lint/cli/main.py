@@ -8,6 +8,7 @@ be analysed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import os
 import sys
@@ -22,7 +23,7 @@ from d365lint.config import FAIL_ON, Config, ConfigError, find_config, load_conf
 from d365lint.engine import baseline as baselines
 from d365lint.engine.baseline import Baseline, BaselineError
 from d365lint.engine.run import Report, analyse, select_rules
-from d365lint.engine.work import default_jobs, processes
+from d365lint.engine.work import collections_read, default_jobs, processes
 from d365lint.loading.archive import ArchiveLimits
 from d365lint.loading.cache import default_folder as default_cache_folder
 from d365lint.loading.discover import InputError, load
@@ -183,7 +184,7 @@ def check(
         if baseline_path and not write_baseline:
             settings = dataclasses.replace(settings, baseline=baselines.read_baseline(baseline_path))
         cache_folder = None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder()
-        workspace = _load_kept(paths, cache_folder, config.limits, requested_jobs or default_jobs())
+        workspace = _load_kept(paths, cache_folder, config.limits, requested_jobs or default_jobs(), rules)
     except BaselineError as error:
         raise click.ClickException(str(error)) from error
     except InputError as error:
@@ -210,7 +211,9 @@ def check(
     sys.exit(exit_code(report, fail_on or config.fail_on))
 
 
-def _load_kept(paths: Sequence[str], cache_folder: Path | None, limits: ArchiveLimits, jobs: int) -> Workspace:
+def _load_kept(
+    paths: Sequence[str], cache_folder: Path | None, limits: ArchiveLimits, jobs: int, rules: Sequence[Rule]
+) -> Workspace:
     """The workspace, loaded without pauses for garbage collection, and kept out of later collections.
 
     Loading creates hundreds of thousands of model objects that all live
@@ -221,7 +224,7 @@ def _load_kept(paths: Sequence[str], cache_folder: Path | None, limits: ArchiveL
     """
     gc.disable()
     try:
-        return load(paths, cache_folder=cache_folder, limits=limits, jobs=jobs)
+        return load(paths, cache_folder=cache_folder, limits=limits, jobs=jobs, reads=functools.partial(collections_read, rules))
     finally:
         gc.freeze()
         gc.enable()

@@ -108,7 +108,7 @@ class Worker:
             solution = self.inputs(task.target)[task.index]
             self._collections[task.index] = collections_in(solution, focus)  # type: ignore[arg-type]
         present = self._collections[task.index]
-        return [rule for rule in group if not rule.reports_in or not present.isdisjoint(rule.reports_in)]
+        return [rule for rule in group if rule.can_report_in(present)]
 
     def context(self, rule: Rule) -> RuleContext:
         if rule.id not in self._contexts:
@@ -195,6 +195,28 @@ def focused_view(solution: Solution, focus: frozenset[str]) -> Solution:
         if source.location.path in focus or (source.web_resource or "").lower() in referenced
     )
     return replace(solution, files=files)
+
+
+def collections_read(rules: Sequence[Rule], part: Solution, focus: frozenset[str]) -> frozenset[str] | None:
+    """The collections of a solution that ``rules`` read in a run focused on ``focus``; None: all of them.
+
+    ``part`` holds the elements of the solution that lie in the focused
+    files. A solution rule that cannot report in them does not run (see
+    :meth:`Worker.runnable`), so what it reads is not needed. A site rule
+    reports in its site's files, and none lies in ``part`` (the loader asks
+    only when no focused file lies in a site). Any other rule may run on a
+    focused file.
+    """
+    present = collections_in(part, focus)
+    running = [rule for rule in rules if _may_run(rule, present)]
+    if any(rule.reads is None for rule in running):
+        return None
+    return frozenset(name for rule in running for name in rule.reads or ())
+
+
+def _may_run(rule: Rule, present: frozenset[str]) -> bool:
+    others = set(rule.targets) - {Target.SOLUTION, Target.SITE}
+    return bool(others) or (Target.SOLUTION in rule.targets and rule.can_report_in(present))
 
 
 def collections_in(solution: Solution, paths: frozenset[str]) -> frozenset[str]:

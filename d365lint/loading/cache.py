@@ -16,7 +16,10 @@ loader. The entries are spread over a fixed number of files by a hash of
 their path, and a run rewrites only the files whose entries changed: a
 commit changes a few files of a solution, and rewriting a whole large
 solution's entries took longer than the rest of the hook's run.
-``--no-cache`` neither reads nor writes it. Whether a file is unchanged is
+Each entry keeps its elements pickled by collection: a pre-commit run
+decodes only the collections its rules read (on a 212 MB solution, a
+changed script needs its forms and tables, not the 5.8 MB of security
+roles). ``--no-cache`` neither reads nor writes it. Whether a file is unchanged is
 decided by its content hash; size and modification time only spare
 re-reading files last written well before the entry was (as git does with
 its index), so an edit within the same second is still seen.
@@ -34,7 +37,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -44,7 +47,7 @@ from d365lint.loading.trees import FileTree
 from d365lint import model
 from d365lint.model import Location
 
-FORMAT = 2
+FORMAT = 3
 _RACY_SECONDS = 2.0
 """A file modified this close to (or after) its entry was written is hashed again whatever its time says."""
 
@@ -76,11 +79,34 @@ class Read:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """What one file gave the model, and everything it depended on."""
+    """What one file gave the model, and everything it depended on.
+
+    ``elements`` holds the file's elements by collection (``"forms"``…):
+    lists when the file was just read, each list pickled on its own as the
+    cache stores it, so that a run decodes only the collections it reads
+    (see :func:`elements_of`).
+    """
 
     reads: tuple[Read, ...]
     finds: tuple[tuple[str, str | None], ...]
-    elements: Any
+    elements: Mapping[str, list[Any] | bytes]
+
+    def stored(self) -> Entry:
+        """This entry as the cache writes it: every collection pickled apart."""
+        return Entry(self.reads, self.finds, {name: _blob(value) for name, value in self.elements.items()})
+
+
+def elements_of(entry: Entry, wanted: Container[str] | None = None) -> dict[str, list[Any]]:
+    """The elements of ``entry`` in the collections ``wanted`` (all when None), decoded where the cache stored them."""
+    return {
+        name: pickle.loads(value) if isinstance(value, bytes) else value
+        for name, value in entry.elements.items()
+        if wanted is None or name in wanted
+    }
+
+
+def _blob(value: list[Any] | bytes) -> bytes:
+    return value if isinstance(value, bytes) else dumps(value)
 
 
 class RecordingTree:
@@ -210,15 +236,15 @@ class SolutionCache:
         self.entries.update(entries)
         self.written_at.update(dict.fromkeys(entries, written_at))
 
-    def elements(self, path: str) -> Any | None:
-        """The elements ``path`` gave when its entry is still valid, else None."""
+    def valid(self, path: str) -> Entry | None:
+        """The entry of ``path`` when the files it was built from are unchanged, else None."""
         entry = self.entries.get(path)
         if entry is None or not all(self.tree.find(query) == found for query, found in entry.finds):
             return None
         written_at = self.written_at.get(path, 0.0)
         if not all(self._unchanged(read, written_at) for read in entry.reads):
             return None
-        return entry.elements
+        return entry
 
     def remember(self, path: str, entry: Entry) -> None:
         self.entries[path] = entry
@@ -239,7 +265,7 @@ class SolutionCache:
         for path, entry in self.entries.items():
             bucket = by_bucket.get(_bucket(path))
             if bucket is not None:
-                bucket[path] = entry
+                bucket[path] = entry.stored()
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             # The unchanged entries of a rewritten file take its new time too: this run checked

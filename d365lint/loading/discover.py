@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from d365lint.loading.archive import ArchiveError, ArchiveLimits, is_zip
 from d365lint.loading.cache import SolutionCache
 from d365lint.loading.parallel import built_in_parallel
 from d365lint.loading.sites import enclosing_site, load_site_folder, site_roots, solution_sites
-from d365lint.loading.solutions import build_exported, build_unpacked
+from d365lint.loading.solutions import Focus, build_exported, build_unpacked
 from d365lint.loading.trees import FolderTree, ZipTree
 from d365lint.model import Diagnostic, Language, Location, PortalSite, RawFile, Solution, SourceFile, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
@@ -122,6 +122,8 @@ class Loader:
     """Where unpacked solutions' parsed files are kept between runs (see loading/cache.py); None: nowhere."""
     jobs: int = 1
     """Processes that may read the files of a large unpacked solution, or a repository's zips (see loading/parallel.py)."""
+    focus: Focus | None = None
+    """The few files a run reports on, and what its rules read of their solutions (see :class:`Focus`)."""
     _seen: set[Path] = field(default_factory=set)
     _zips_read: dict[str, _Part] = field(default_factory=dict)
     """What each solution zip of a repository gave, read in other processes, by path: added where the zip comes."""
@@ -149,7 +151,7 @@ class Loader:
         tree = FolderTree(root, display_path(root, self.cwd))
         if kind == "unpacked":
             cache = SolutionCache.open(self.cache_folder, root, tree) if self.cache_folder is not None else None
-            solution = build_unpacked(tree, kind, self.diagnostics, cache, root, self.jobs)
+            solution = build_unpacked(tree, kind, self.diagnostics, cache, root, self.jobs, self.focus)
             if cache is not None:
                 cache.write()
         else:
@@ -370,24 +372,32 @@ def _in_skipped_folder(path: Path, top: Path) -> bool:
 
 def load(
     paths: Sequence[str], cwd: Path | None = None, limits: ArchiveLimits | None = None, cache_folder: Path | None = None,
-    jobs: int = 1,
+    jobs: int = 1, reads: Callable[[Solution, frozenset[str]], Collection[str] | None] | None = None,
 ) -> Workspace:
     """Load every input; raise :class:`InputError` for a path that does not exist.
 
     With ``cache_folder``, unpacked solutions reuse what earlier runs parsed
     of their unchanged files; the files a large one still needs read are read
-    in ``jobs`` processes.
+    in ``jobs`` processes. When the paths are a few files (pre-commit),
+    ``reads`` names the collections of their solutions that the run reads
+    (see :class:`Focus`): the cache decodes no others. A file of a Power
+    Pages site is checked with the tables of every solution: when one is
+    given, solutions are read whole.
     """
     base = (cwd or Path.cwd()).absolute()
-    loader = Loader(base, limits or ArchiveLimits(), cache_folder=cache_folder, jobs=jobs)
     resolved = []
     for text in paths:
         path = Path(text)
         if not (base / path).exists() and not path.exists():
             raise InputError(f"{text}: no such file or directory")
         resolved.append(path if path.is_absolute() else base / path)
-    for path in resolved:
-        loader.load_path(path)
     only_files = all(path.is_file() and path.suffix.lower() != ".zip" for path in resolved)
     focus = frozenset(display_path(path, base) for path in resolved) if resolved and only_files else None
+    selective = focus is not None and reads is not None and not any(enclosing_site(path) for path in resolved)
+    loader = Loader(
+        base, limits or ArchiveLimits(), cache_folder=cache_folder, jobs=jobs,
+        focus=Focus(focus, reads) if selective else None,  # type: ignore[arg-type]
+    )
+    for path in resolved:
+        loader.load_path(path)
     return loader.workspace(focus)

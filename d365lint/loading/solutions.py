@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from lxml import etree
 
 from d365lint.loading.archive import ArchiveError
-from d365lint.loading.cache import Entry, RecordingTree, SolutionCache
+from d365lint.loading.cache import Entry, RecordingTree, SolutionCache, elements_of
 from d365lint.loading.components import (
     read_assembly,
     read_connector,
@@ -374,42 +374,93 @@ def _add_split_environment_variables(builder: SolutionBuilder, paths: list[str])
                 builder.add_environment_variable(doc, doc.root, path.rsplit("/", 1)[0])
 
 
+@dataclass(frozen=True)
+class Focus:
+    """A run on a few files of a solution (pre-commit): what it reads of the rest.
+
+    ``reads`` receives the part of the solution that lies in the ``paths``
+    (display paths) and answers the collections the run's rules read (None:
+    all). The cache then decodes only those collections of the other files:
+    checking one changed script of a large solution reads its forms, not its
+    security roles.
+    """
+
+    paths: frozenset[str]
+    reads: Callable[[Solution, frozenset[str]], Collection[str] | None]
+
+
 def build_unpacked(
     tree: FileTree, source: str, diagnostics: list[Diagnostic], cache: SolutionCache | None = None,
-    root: Path | None = None, jobs: int = 1,
+    root: Path | None = None, jobs: int = 1, focus: Focus | None = None,
 ) -> Solution | None:
     """A solution from the SolutionPackager / ``pac solution unpack`` layout.
 
     With a ``cache``, each file's elements come from it while the files they
-    were built from are unchanged (see :mod:`d365lint.loading.cache`). The
-    files to read are read in ``jobs`` processes when there are enough of
-    them (see :mod:`d365lint.loading.parallel`); ``root`` is the folder the
-    tree reads, when it reads one.
+    were built from are unchanged (see :mod:`d365lint.loading.cache`), and
+    with a ``focus`` only the collections its rules read. The files to read
+    are read in ``jobs`` processes when there are enough of them (see
+    :mod:`d365lint.loading.parallel`); ``root`` is the folder the tree reads,
+    when it reads one.
     """
     builder = SolutionBuilder(tree, source, diagnostics)
     manifest_path = tree.find("Other/Solution.xml")
     manifest_doc = builder.parse(manifest_path) if manifest_path else None
     if manifest_doc is None:
         return None
+    manifest = read_manifest(manifest_doc.root)
     paths = sorted(path for path in tree.paths() if not _MANAGED_TWIN.search(path))
-    cached = {path: cache.elements(path) for path in paths} if cache is not None else {}
-    to_read = [path for path in paths if cached.get(path) is None]
+    entries = {path: cache.valid(path) for path in paths} if cache is not None else {}
+    to_read = [path for path in paths if entries.get(path) is None]
     recorded = cache.root if cache is not None else None
     built = built_in_parallel(to_read, root, lambda path: _entry(tree, source, path, recorded), jobs)
-    for path in paths:
-        elements = cached.get(path)
-        if elements is None:
-            entry = built.get(path) or _entry(tree, source, path, recorded)
-            if cache is not None:
-                cache.remember(path, entry)
-            elements = entry.elements
-        builder.add_elements(elements)
+    for path in to_read:
+        entry = built.get(path) or _entry(tree, source, path, recorded)
+        if cache is not None:
+            cache.remember(path, entry)
+        entries[path] = entry
     if cache is not None:
         cache.forget_others(paths)
+    selection = _Selection.of(focus, tree, entries, manifest, manifest_doc.base) if cache is not None and focus else None
+    for path in paths:
+        entry = entries[path]
+        builder.add_elements(elements_of(entry, selection.wanted(entry) if selection is not None else None))
     _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
-    return builder.build(read_manifest(manifest_doc.root), manifest_doc.base, len(paths))
+    return builder.build(manifest, manifest_doc.base, len(paths))
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """What a focused run decodes of each cached file: all of those in focus, the collections its rules read of the others."""
+
+    focused: frozenset[str]
+    """The focused files, as the tree names them."""
+    read: Collection[str] | None
+
+    @classmethod
+    def of(cls, focus: Focus, tree: FileTree, entries: dict[str, Entry], manifest: dict[str, str], location: Location) -> _Selection:
+        """The selection for ``focus``, asked of its rules with the part of the solution in focus.
+
+        The elements of a file lie in that file and in the files read to
+        build them (a web resource's content): the entries that read a
+        focused file make up that part.
+        """
+        prefix = tree.location("").path
+        focused = frozenset(path[len(prefix):] for path in focus.paths if path.startswith(prefix))
+        part = SolutionBuilder(tree, "", [])
+        for entry in entries.values():
+            if _reads_any(entry, focused):
+                part.add_elements(elements_of(entry))
+        return cls(focused, focus.reads(part.build(manifest, location, 0), focus.paths))
+
+    def wanted(self, entry: Entry) -> Collection[str] | None:
+        """The collections to decode of ``entry``; None: all."""
+        return None if self.read is None or _reads_any(entry, self.focused) else self.read
+
+
+def _reads_any(entry: Entry, paths: frozenset[str]) -> bool:
+    return any(read.path in paths for read in entry.reads)
 
 
 def _entry(tree: FileTree, source: str, path: str, recorded: Path | None) -> Entry:

@@ -58,6 +58,7 @@ def checker_rule(
     also: tuple[Target, ...] = (),
     reports_in: tuple[str, ...] = (),
     script_facts: tuple[Callable[[ParsedSource], Any], ...] = (),
+    reads: tuple[str, ...] | None = None,
 ) -> Rule:
     """A rule of one of the checker families; ``checker`` is False for d365lint's own additions to a family."""
     return Rule(
@@ -77,4 +78,5 @@ def checker_rule(
         also=also,
         reports_in=reports_in,
         script_facts=script_facts,
+        reads=reads,
     )

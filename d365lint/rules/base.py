@@ -159,6 +159,12 @@ class Rule:
     parsed for the script rules and keeps for the whole run. A solution's
     scripts do not all stay parsed (see :mod:`d365lint.engine.units`):
     without them, the rule would parse most scripts a second time.
+
+    ``reads`` names the collections of a solution the check reads, whatever
+    its target (a script rule through :attr:`RuleContext.solution_of`, a site
+    rule through the site's tables). A pre-commit run on a few files of a
+    large solution decodes from its cache only the collections that the rules
+    which can report there read. None: any of them (extensions need not say).
     """
 
     id: str
@@ -177,6 +183,7 @@ class Rule:
     also: tuple[Target, ...] = ()
     reports_in: tuple[str, ...] = ()
     script_facts: tuple[Callable[[ParsedSource], Any], ...] = ()
+    reads: tuple[str, ...] | None = None
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -190,6 +197,10 @@ class Rule:
     @property
     def is_security(self) -> bool:
         return self.security_severity is not None
+
+    def can_report_in(self, collections: frozenset[str]) -> bool:
+        """Whether a solution rule's findings may lie in files holding elements of ``collections`` (see ``reports_in``)."""
+        return not self.reports_in or not collections.isdisjoint(self.reports_in)
 
     def validate(self) -> list[str]:
         """Problems with this rule's metadata, empty when it is sound."""
@@ -206,8 +217,9 @@ class Rule:
             problems.append(f"rule {self.id}: check and script_facts must be callable")
         if not all(isinstance(target, Target) for target in self.targets):
             problems.append(f"rule {self.id}: target must be a d365lint Target")
-        unknown = sorted(set(self.reports_in) - set(SOLUTION_COLLECTIONS))
-        if unknown:
-            problems.append(f"rule {self.id}: reports_in names no collection of a solution: {', '.join(unknown)}")
+        for attribute, names in (("reports_in", self.reports_in), ("reads", self.reads or ())):
+            unknown = sorted(set(names) - set(SOLUTION_COLLECTIONS))
+            if unknown:
+                problems.append(f"rule {self.id}: {attribute} names no collection of a solution: {', '.join(unknown)}")
         return problems
 

@@ -449,7 +449,7 @@ def _rule(rule_id: str, name: str, summary: str, severity: Severity,
               f"and [the connector guidance]({link})).")
     return checker_rule(rule_id, name, summary, severity, _each_connector(check), target=Target.SOLUTION, lang=lang,
                         link=link, origin=origin, tags=("connector",), references=(CHECKER_RULES,),
-                        reports_in=("connectors",), **details)
+                        reports_in=("connectors",), reads=("connectors",), **details)
 
 
 _XML_COLOR = "<Connector>\n  <name>fabrikam_erp</name>\n  <iconbrandcolor>{color}</iconbrandcolor>\n</Connector>"

@@ -304,7 +304,9 @@ def check_invalid_form_handler(solution: Solution, context: RuleContext) -> Iter
 
 
 def _rule(rule_id: str, name: str, summary: str, severity: Severity, check: SolutionCheck, **details: Any) -> Rule:
+    """A rule over a solution's metadata; it reads the collections it reports in unless ``reads`` names more."""
     details.setdefault("precision", Precision.VERY_HIGH)
+    details.setdefault("reads", details["reports_in"])
     return checker_rule(rule_id, name, summary, severity, check, target=Target.SOLUTION, lang="xml", **details)
 
 
@@ -450,6 +452,7 @@ RULES = (
         "A form event handler points at a library or function the solution lacks.",
         Severity.ERROR, check_invalid_form_handler, tags=("reliability", "web-resource"), precision=Precision.HIGH,
         reports_in=("forms",), script_facts=(_defined_names,),
+        reads=("forms", "web_resources", "missing_dependencies", "files"),
         what="Enabled form event handlers whose library is neither a web resource of the solution nor a declared "
         "missing dependency, whose library is not among the form's libraries, or whose function the library's "
         "script does not define (a script whose functions hang off a namespace built in a way not followed is "

@@ -75,6 +75,7 @@ PLUGIN_NOT_SANDBOXED = Rule(
     severity=Severity.ERROR,
     target=Target.SOLUTION,
     reports_in=("plugin_assemblies",),
+    reads=("plugin_assemblies",),
     check=check_plugin_isolation,
     tags=("security", "plug-ins", "external/cwe/cwe-250"),
     precision=Precision.VERY_HIGH,

@@ -611,7 +611,8 @@ def _rule(rule_id: str, name: str, summary: str, severity: Severity, check: Call
     origin = f"{reported_as(rule_id, link)} {_FROM_SOURCE}" if checker else f"See Microsoft's guidance: {link}."
     tags = ("plug-in", *details.pop("tags", ()))
     return checker_rule(rule_id, name, summary, severity, check, target=Target.CSHARP, lang="csharp", link=link,
-                        origin=origin, checker=checker, also=(Target.ASSEMBLY,) if assembly else (), tags=tags, **details)
+                        origin=origin, checker=checker, also=(Target.ASSEMBLY,) if assembly else (), tags=tags, reads=(),
+                        **details)
 
 
 _SCOPE = ("Only code that runs in Dataverse is checked: C# files that name the plug-in or workflow contracts "

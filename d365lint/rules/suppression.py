@@ -77,6 +77,7 @@ UNUSED_SUPPRESSION = Rule(
     help=UNUSED_SUPPRESSION_HELP,
     severity=Severity.NOTE,
     target=Target.RAW_FILE,
+    reads=(),
     check=_reported_by_engine,
     tags=("maintainability", "suppressions"),
     precision=Precision.VERY_HIGH,

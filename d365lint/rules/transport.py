@@ -392,6 +392,7 @@ INSECURE_TRANSPORT = Rule(
     severity=Severity.WARNING,
     target=Target.SOLUTION,
     reports_in=("plugin_steps", "environment_variables", "service_endpoints", "web_resources"),
+    reads=("plugin_steps", "environment_variables", "service_endpoints", "web_resources"),
     also=(Target.HTML, Target.CSHARP),
     check=check_insecure_transport,
     tags=("security", "transport", "external/cwe/cwe-319", "external/cwe/cwe-295"),

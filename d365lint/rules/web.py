@@ -235,7 +235,7 @@ def _rule(rule_id: str, name: str, summary: str, severity: Severity, check: Chec
     """A web-resource rule: scripts of the app only, tagged as such."""
     tags = ("web-resource", *details.pop("tags", ()))
     return checker_rule(rule_id, name, summary, severity, _app_scripts_only(check), target=Target.SCRIPT, lang="js",
-                        tags=tags, **details)
+                        tags=tags, reads=(), **details)
 
 
 # ---------------------------------------------------------------------------
