@@ -15,14 +15,15 @@ puts it there, one folder per solution folder and version of d365lint's
 loader. The entries are spread over a fixed number of files by a hash of
 their path, and a run rewrites only the files whose entries changed: a
 commit changes a few files of a solution, and rewriting a whole large
-solution's entries took longer than the rest of the hook's run.
-Each entry keeps its elements pickled by collection: a pre-commit run
-decodes only the collections its rules read (on a 212 MB solution, a
-changed script needs its forms and tables, not the 5.8 MB of security
-roles). ``--no-cache`` neither reads nor writes it. Whether a file is unchanged is
-decided by its content hash; size and modification time only spare
-re-reading files last written well before the entry was (as git does with
-its index), so an edit within the same second is still seen.
+solution's entries took longer than the rest of the hook's run. Each
+entry keeps its elements pickled by collection: a pre-commit run decodes
+only the collections its rules read (a changed script of a 212 MB solution
+needs its forms and tables, not its 5.8 MB of security roles).
+
+``--no-cache`` neither reads nor writes the cache. Whether a file is
+unchanged is decided by its content hash; size and modification time only
+spare re-reading files last written well before the entry was (as git does
+with its index), so an edit within the same second is still seen.
 """
 
 from __future__ import annotations

@@ -393,10 +393,10 @@ def load(
         resolved.append(path if path.is_absolute() else base / path)
     only_files = all(path.is_file() and path.suffix.lower() != ".zip" for path in resolved)
     focus = frozenset(display_path(path, base) for path in resolved) if resolved and only_files else None
-    selective = focus is not None and reads is not None and not any(enclosing_site(path) for path in resolved)
+    in_site = any(enclosing_site(path) for path in resolved)
     loader = Loader(
         base, limits or ArchiveLimits(), cache_folder=cache_folder, jobs=jobs,
-        focus=Focus(focus, reads) if selective else None,  # type: ignore[arg-type]
+        focus=Focus(focus, reads) if focus is not None and reads is not None and not in_site else None,
     )
     for path in resolved:
         loader.load_path(path)
