@@ -297,12 +297,15 @@ def test_the_cache_gives_the_model_a_fresh_load_gives_after_every_change(tmp_pat
 def test_a_run_focused_on_a_script_decodes_only_what_its_rules_read(tmp_path, ruleset):
     """The security roles of a large solution took a fifth of a pre-commit run on one script, which no rule there reads."""
     solution = _copy_fixture("contoso-unsafe", tmp_path)
+    (solution / "Roles" / "Broken.xml").write_text("<Role><unclosed></Role>", encoding="utf-8")
     cache = tmp_path / "cache"
     reads = partial(collections_read, ruleset.rules)
     (whole,) = load([str(solution)], cwd=tmp_path, cache_folder=cache, reads=reads).solutions
     script = next(source.location.path for source in whole.files if source.location.path.endswith("account.js"))
-    (focused,) = load([script], cwd=tmp_path, cache_folder=cache, reads=reads).solutions
+    focused_run = load([script], cwd=tmp_path, cache_folder=cache, reads=reads)
+    (focused,) = focused_run.solutions
     assert whole.roles and whole.views and not focused.roles and not focused.views
+    assert any(d.location.path.endswith("Roles/Broken.xml") for d in focused_run.diagnostics)  # problems are told all the same
     assert focused.forms == whole.forms and focused.tables == whole.tables
     (uncached,) = load([script], cwd=tmp_path, reads=reads).solutions
     assert uncached == whole  # what a run reads anyway, it keeps

@@ -452,7 +452,8 @@ class _Selection:
         for entry in entries.values():
             if _reads_any(entry, focused):
                 part.add_elements(elements_of(entry))
-        return cls(focused, focus.reads(part.build(manifest, location, 0), focus.paths))
+        read = focus.reads(part.build(manifest, location, 0), focus.paths)
+        return cls(focused, None if read is None else {*read, "diagnostics"})  # a file's problems are told in any run
 
     def wanted(self, entry: Entry) -> Collection[str] | None:
         """The collections to decode of ``entry``; None: all."""
