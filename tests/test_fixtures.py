@@ -67,6 +67,12 @@ def test_every_built_in_solution_rule_says_where_it_reports(ruleset):
     assert not silent, f"solution rules without reports_in: {silent}"
 
 
+def test_every_built_in_rule_says_what_it_reads_of_a_solution(ruleset):
+    """Without ``reads`` a pre-commit run from the cache would decode every collection of the solution again."""
+    silent = [rule.id for rule in ruleset.rules if rule.reads is None]
+    assert not silent, f"rules without reads: {silent}"
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.relative_to(FIXTURES).as_posix())
 def test_solution_findings_lie_where_their_rule_says(case, ruleset):
     """A pre-commit run skips a rule whose ``reports_in`` collections have nothing in the changed files: it must be right."""
