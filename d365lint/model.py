@@ -10,9 +10,10 @@ process, and can never change what another rule sees.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Location(tuple):  # type: ignore[type-arg]
@@ -218,6 +219,13 @@ class Form:
     libraries: tuple[TextValue, ...]
     handlers: tuple[EventHandler, ...]
     location: Location
+
+    @property
+    def scripts(self) -> frozenset[str]:
+        """The web resources the form loads, lower case: its libraries and its event handlers' libraries."""
+        return frozenset(
+            [*(library.text.lower() for library in self.libraries), *(handler.library.lower() for handler in self.handlers)]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,6 +501,34 @@ class Solution:
 
 SOLUTION_COLLECTIONS = tuple(item.name for item in fields(Solution) if str(item.type).startswith("tuple["))
 """The element collections of a solution (``"tables"``, ``"forms"``…), which rules name in ``reports_in`` and ``reads``."""
+
+LINKED_COLLECTIONS = ("forms", "tables")
+"""The collections a rule may read only in part, linked to the files a run is focused on (see :class:`Reading`)."""
+
+
+def link_names(collection: str, elements: Iterable[Any]) -> frozenset[str]:
+    """What elements of ``collection`` are linked by, lower case: the scripts forms load, the tables' logical names."""
+    if collection == "forms":
+        return frozenset().union(*(form.scripts for form in elements))
+    if collection == "tables":
+        return frozenset(table.logical_name for table in elements)
+    return frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a run focused on a few files reads of a solution's collections.
+
+    It reads every element of the collections in ``whole``; of those in
+    ``linked``, only the elements linked to the focused files: the forms
+    that load a focused script, and the tables of the focused forms and of
+    those forms. A pre-commit run on one script of a large solution then
+    decodes the two forms that load it and their table, not 1,600 forms
+    and 400 tables.
+    """
+
+    whole: frozenset[str]
+    linked: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -244,8 +244,10 @@ def test_the_extension_the_docs_show_loads_and_reports(tmp_path):
         (GOOD_EXTENSION.replace('"contoso-invoice-seen"', '"sec-hardcoded-credential"'), "defined by both"),
         (GOOD_EXTENSION.replace("check=check)", "check=check, reports_in=('entities',))"), "reports_in names no collection of a solution: entities"),
         (GOOD_EXTENSION.replace("check=check)", "check=check, reads=('forms', 'entities'))"), "reads names no collection of a solution: entities"),
+        (GOOD_EXTENSION.replace("check=check)", "check=check, reads=('forms', 'roles'), linked=('tables', 'roles'))"),
+         "linked names what reads does not, or no collection read in part: roles, tables"),
     ],
-    ids=["import-error", "not-a-rule", "bad-id", "duplicate-id", "unknown-collection", "unknown-read"],
+    ids=["import-error", "not-a-rule", "bad-id", "duplicate-id", "unknown-collection", "unknown-read", "unlinkable"],
 )
 def test_a_malformed_extension_fails_loudly(tmp_path, body, message):
     completed = _run(sys.executable, "-m", "d365lint", "rules", env=_extension(tmp_path, body))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from d365lint.engine.units import UnitSource
-from d365lint.model import SOLUTION_COLLECTIONS, Diagnostic, Location, RawFile, Solution, TextValue, Workspace
+from d365lint.model import SOLUTION_COLLECTIONS, Diagnostic, Location, RawFile, Reading, Solution, TextValue, Workspace
 from d365lint.parsing.treesitter import ParsedSource
 from d365lint.rules.base import Finding, Rule, RuleContext, Target
 
@@ -181,12 +181,7 @@ def focused_view(solution: Solution, focus: frozenset[str]) -> Solution:
     in the forms and ribbons that load them: those scripts stay, every other
     element of the solution stays, and the many other scripts are not parsed.
     """
-    referenced = {
-        name.lower()
-        for form in solution.forms
-        if form.location.path in focus
-        for name in (*(library.text for library in form.libraries), *(handler.library for handler in form.handlers))
-    }
+    referenced = {name for form in solution.forms if form.location.path in focus for name in form.scripts}
     referenced.update(
         check.library.lower() for rule in solution.ribbon_rules if rule.location.path in focus for check in rule.checks
     )
@@ -197,21 +192,24 @@ def focused_view(solution: Solution, focus: frozenset[str]) -> Solution:
     return replace(solution, files=files)
 
 
-def collections_read(rules: Sequence[Rule], part: Solution, focus: frozenset[str]) -> frozenset[str] | None:
-    """The collections of a solution that ``rules`` read in a run focused on ``focus``; None: all of them.
+def collections_read(rules: Sequence[Rule], part: Solution, focus: frozenset[str]) -> Reading | None:
+    """What ``rules`` read of a solution's collections in a run focused on ``focus``; None: all of it.
 
     ``part`` holds the elements of the solution that lie in the focused
     files. A solution rule that cannot report in them does not run (see
     :meth:`Worker.runnable`), so what it reads is not needed. A site rule
     reports in its site's files, and none lies in ``part`` (the loader asks
     only when no focused file lies in a site). Any other rule may run on a
-    focused file.
+    focused file. A collection one rule reads whole is read whole; one that
+    every rule reading it reads in part (:attr:`Rule.linked`) is read in part.
     """
     present = collections_in(part, focus)
     running = [rule for rule in rules if _may_run(rule, present)]
     if any(rule.reads is None for rule in running):
         return None
-    return frozenset(name for rule in running for name in rule.reads or ())
+    whole = frozenset(name for rule in running for name in rule.reads or () if name not in rule.linked)
+    linked = frozenset(name for rule in running for name in rule.linked) - whole
+    return Reading(whole, linked)
 
 
 def _may_run(rule: Rule, present: frozenset[str]) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from d365lint.loading.parallel import built_in_parallel
 from d365lint.loading.sites import enclosing_site, load_site_folder, site_roots, solution_sites
 from d365lint.loading.solutions import Focus, build_exported, build_unpacked
 from d365lint.loading.trees import FolderTree, ZipTree
-from d365lint.model import Diagnostic, Language, Location, PortalSite, RawFile, Solution, SourceFile, Workspace
+from d365lint.model import Diagnostic, Language, Location, PortalSite, RawFile, Reading, Solution, SourceFile, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
 
 SOURCE_LANGUAGES = {
@@ -372,15 +372,15 @@ def _in_skipped_folder(path: Path, top: Path) -> bool:
 
 def load(
     paths: Sequence[str], cwd: Path | None = None, limits: ArchiveLimits | None = None, cache_folder: Path | None = None,
-    jobs: int = 1, reads: Callable[[Solution, frozenset[str]], Collection[str] | None] | None = None,
+    jobs: int = 1, reads: Callable[[Solution, frozenset[str]], Reading | None] | None = None,
 ) -> Workspace:
     """Load every input; raise :class:`InputError` for a path that does not exist.
 
     With ``cache_folder``, unpacked solutions reuse what earlier runs parsed
     of their unchanged files; the files a large one still needs read are read
     in ``jobs`` processes. When the paths are a few files (pre-commit),
-    ``reads`` names the collections of their solutions that the run reads
-    (see :class:`Focus`): the cache decodes no others. A file of a Power
+    ``reads`` says what the run reads of their solutions (see
+    :class:`Focus`): the cache decodes nothing else. A file of a Power
     Pages site is checked with the tables of every solution: when one is
     given, solutions are read whole.
     """

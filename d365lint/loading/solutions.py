@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ from d365lint.model import (
     PluginAssembly,
     PluginStep,
     RawFile,
+    Reading,
     Relationship,
     RibbonCommand,
     RibbonRule,
@@ -379,14 +380,14 @@ class Focus:
     """A run on a few files of a solution (pre-commit): what it reads of the rest.
 
     ``reads`` receives the part of the solution that lies in the ``paths``
-    (display paths) and answers the collections the run's rules read (None:
-    all). The cache then decodes only those collections of the other files:
-    checking one changed script of a large solution reads its forms, not its
-    security roles.
+    (display paths) and answers what the run's rules read of the rest (None:
+    all of it). The cache then decodes only that of the other files:
+    checking one changed script of a large solution reads the forms that
+    load it and their table, not the other forms or the security roles.
     """
 
     paths: frozenset[str]
-    reads: Callable[[Solution, frozenset[str]], Collection[str] | None]
+    reads: Callable[[Solution, frozenset[str]], Reading | None]
 
 
 def build_unpacked(
@@ -432,11 +433,18 @@ def build_unpacked(
 
 @dataclass(frozen=True)
 class _Selection:
-    """What a focused run decodes of each cached file: all of those in focus, the collections its rules read of the others."""
+    """What a focused run decodes of each cached file.
+
+    All of the files in focus; of the others, the collections its rules read
+    whole, and the forms and tables linked to the focus of those they read in
+    part (see :class:`d365lint.model.Reading`).
+    """
 
     focused: frozenset[str]
     """The focused files, as the tree names them."""
-    read: Collection[str] | None
+    reading: Reading | None
+    links: Mapping[str, frozenset[str]]
+    """By linked collection, the names that link its elements to the focus: focused scripts, tables of the forms read."""
 
     @classmethod
     def of(cls, focus: Focus, tree: FileTree, entries: dict[str, Entry], manifest: dict[str, str], location: Location) -> _Selection:
@@ -448,16 +456,30 @@ class _Selection:
         """
         prefix = tree.location("").path
         focused = frozenset(path[len(prefix):] for path in focus.paths if path.startswith(prefix))
-        part = SolutionBuilder(tree, "", [])
+        builder = SolutionBuilder(tree, "", [])
         for entry in entries.values():
             if _reads_any(entry, focused):
-                part.add_elements(elements_of(entry))
-        read = focus.reads(part.build(manifest, location, 0), focus.paths)
-        return cls(focused, None if read is None else {*read, "diagnostics"})  # a file's problems are told in any run
+                builder.add_elements(elements_of(entry))
+        part = builder.build(manifest, location, 0)
+        reading = focus.reads(part, focus.paths)
+        if reading is None:
+            return cls(focused, None, {})
+        scripts = {(source.web_resource or "").lower() for source in part.files}
+        scripts.update(resource.name.lower() for resource in part.web_resources)
+        scripts.discard("")
+        tables = {form.table.lower() for form in part.forms}
+        if "tables" in reading.linked:  # the tables of the forms that load a focused script, too
+            for entry in entries.values():
+                if not _reads_any(entry, focused) and not entry.linked_by("forms").isdisjoint(scripts):
+                    tables.update(form.table.lower() for form in elements_of(entry, ("forms",))["forms"])
+        return cls(focused, reading, {"forms": frozenset(scripts), "tables": frozenset(tables)})
 
     def wanted(self, entry: Entry) -> Collection[str] | None:
         """The collections to decode of ``entry``; None: all."""
-        return None if self.read is None or _reads_any(entry, self.focused) else self.read
+        if self.reading is None or _reads_any(entry, self.focused):
+            return None
+        linked = [name for name in self.reading.linked if not entry.linked_by(name).isdisjoint(self.links[name])]
+        return {*self.reading.whole, *linked, "diagnostics"}  # a file's problems are told in any run
 
 
 def _reads_any(entry: Entry, paths: frozenset[str]) -> bool:

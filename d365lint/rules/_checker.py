@@ -59,6 +59,7 @@ def checker_rule(
     reports_in: tuple[str, ...] = (),
     script_facts: tuple[Callable[[ParsedSource], Any], ...] = (),
     reads: tuple[str, ...] | None = None,
+    linked: tuple[str, ...] = (),
 ) -> Rule:
     """A rule of one of the checker families; ``checker`` is False for d365lint's own additions to a family."""
     return Rule(
@@ -79,4 +80,5 @@ def checker_rule(
         reports_in=reports_in,
         script_facts=script_facts,
         reads=reads,
+        linked=linked,
     )

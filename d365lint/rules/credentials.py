@@ -399,6 +399,7 @@ CREDENTIAL_COLUMN = Rule(
     target=Target.SOLUTION,
     reports_in=("tables",),
     reads=("tables",),
+    linked=("tables",),
     check=check_credential_column,
     tags=("security", "credentials", "external/cwe/cwe-312", "external/cwe/cwe-522"),
     precision=Precision.HIGH,

@@ -452,7 +452,7 @@ RULES = (
         "A form event handler points at a library or function the solution lacks.",
         Severity.ERROR, check_invalid_form_handler, tags=("reliability", "web-resource"), precision=Precision.HIGH,
         reports_in=("forms",), script_facts=(_defined_names,),
-        reads=("forms", "web_resources", "missing_dependencies", "files"),
+        reads=("forms", "web_resources", "missing_dependencies", "files"), linked=("forms",),
         what="Enabled form event handlers whose library is neither a web resource of the solution nor a declared "
         "missing dependency, whose library is not among the form's libraries, or whose function the library's "
         "script does not define (a script whose functions hang off a namespace built in a way not followed is "

@@ -139,12 +139,7 @@ def solution_scripts(solution: Solution) -> Iterator[SourceFile]:
 
 def _usage(solution: Solution, web_resource: str) -> _Usage:
     name = web_resource.lower()
-    forms = tuple(
-        form
-        for form in solution.forms
-        if any(library.text.lower() == name for library in form.libraries)
-        or any(handler.library.lower() == name for handler in form.handlers)
-    )
+    forms = tuple(form for form in solution.forms if name in form.scripts)
     checks = tuple(
         (rule, check)
         for rule in solution.ribbon_rules
@@ -243,6 +238,7 @@ CLIENT_SIDE_AUTHORIZATION = Rule(
     severity=Severity.WARNING,
     target=Target.SCRIPT,
     reads=("forms", "ribbon_rules"),
+    linked=("forms",),
     check=check_client_side_authorization,
     tags=("security", "obscurity", "external/cwe/cwe-602"),
     precision=Precision.HIGH,
@@ -438,6 +434,7 @@ HIDDEN_FIELD_NOT_SECURED = Rule(
     target=Target.SOLUTION,
     reports_in=("forms", "files"),
     reads=("forms", "tables", "files"),
+    linked=("forms", "tables"),
     check=check_hidden_field_not_secured,
     tags=("security", "obscurity", "privacy", "external/cwe/cwe-656"),
     precision=Precision.HIGH,
