@@ -244,8 +244,8 @@ def test_the_extension_the_docs_show_loads_and_reports(tmp_path):
         (GOOD_EXTENSION.replace('"contoso-invoice-seen"', '"sec-hardcoded-credential"'), "defined by both"),
         (GOOD_EXTENSION.replace("check=check)", "check=check, reports_in=('entities',))"), "reports_in names no collection of a solution: entities"),
         (GOOD_EXTENSION.replace("check=check)", "check=check, reads=('forms', 'entities'))"), "reads names no collection of a solution: entities"),
-        (GOOD_EXTENSION.replace("check=check)", "check=check, reads=('forms', 'roles'), linked=('tables', 'roles'))"),
-         "linked names what reads does not, or no collection read in part: roles, tables"),
+        (GOOD_EXTENSION.replace("check=check)", "check=check, reads=('forms', 'roles'), linked=('tables', 'views', 'roles'))"),
+         "linked names collections that reads does not: tables, views"),
     ],
     ids=["import-error", "not-a-rule", "bad-id", "duplicate-id", "unknown-collection", "unknown-read", "unlinkable"],
 )

@@ -289,17 +289,23 @@ def test_the_cache_gives_the_model_a_fresh_load_gives_after_every_change(tmp_pat
     entity = solution / "Entities" / "contoso_Invoice" / "Entity.xml"
     entity.write_text(entity.read_text(encoding="utf-8").replace("<IsSecured>0</IsSecured>", "<IsSecured>1</IsSecured>", 1), encoding="utf-8")
     (solution / "Roles" / "Contoso Sales User.xml").unlink()
+    values = solution / "environmentvariabledefinitions" / "contoso_ApiBaseUrl" / "environmentvariablevalues.json"
+    values.write_text(values.read_text(encoding="utf-8").replace("https://", "http://changed."), encoding="utf-8")
+    (solution / "environmentvariabledefinitions" / "contoso_FeatureFlags" / "environmentvariablevalues.json").write_text(
+        '{"environmentvariablevalues": {"environmentvariablevalue": {"value": "added"}}}', encoding="utf-8")
     fresh, cached = both()
     assert cached == fresh
+    values_read = {value.text for variable in cached[0].environment_variables for value in variable.values}
+    assert "added" in values_read and any("http://changed." in text for text in values_read)
     assert "alert('changed')" in next(f.text for f in cached[0].files if f.location.path.endswith("account.js"))
 
 
 def test_a_run_focused_on_a_script_decodes_only_what_its_rules_read(tmp_path, ruleset):
     """The security roles of a large solution took a fifth of a pre-commit run on one script, which no rule there reads.
 
-    Of forms and tables, the rules there read only those linked to the
-    script: the forms that load it and their tables (1,600 forms and 400
-    tables took most of the rest).
+    Of most collections, the rules there read only what is linked to the
+    script: the forms that load it, their tables, its own web resource (1,600
+    forms and 400 tables took most of the rest).
     """
     solution = _copy_fixture("contoso-unsafe", tmp_path)
     (solution / "Roles" / "Broken.xml").write_text("<Role><unclosed></Role>", encoding="utf-8")
@@ -310,6 +316,8 @@ def test_a_run_focused_on_a_script_decodes_only_what_its_rules_read(tmp_path, ru
     focused_run = load([script], cwd=tmp_path, cache_folder=cache, reads=reads)
     (focused,) = focused_run.solutions
     assert whole.roles and whole.views and not focused.roles and not focused.views
+    assert whole.plugin_steps and whole.environment_variables and not focused.plugin_steps and not focused.environment_variables
+    assert [resource.name for resource in focused.web_resources] == ["contoso_/scripts/account.js"] and len(whole.web_resources) > 1
     assert any(d.location.path.endswith("Roles/Broken.xml") for d in focused_run.diagnostics)  # problems are told all the same
     loading = tuple(form for form in whole.forms if "contoso_/scripts/account.js" in form.scripts)
     assert loading and focused.forms == loading and len(whole.forms) > len(loading)

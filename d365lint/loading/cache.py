@@ -48,7 +48,7 @@ from typing import Any, BinaryIO
 import d365lint
 from d365lint.loading.trees import FileTree
 from d365lint import model
-from d365lint.model import LINKED_COLLECTIONS, Location, link_names
+from d365lint.model import Location, link_names
 
 FORMAT = 4
 _RACY_SECONDS = 2.0
@@ -94,15 +94,15 @@ class Entry:
     finds: tuple[tuple[str, str | None], ...]
     elements: Mapping[str, list[Any] | bytes]
     links: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    """What its forms and tables are linked by (:func:`d365lint.model.link_names`), kept beside their pickles."""
+    """The names that link its elements, by collection (:func:`d365lint.model.link_names`), kept beside their pickles."""
 
     def stored(self) -> Entry:
         """This entry as the cache writes it: every collection pickled apart, the names that link them in the clear."""
-        links = {name: self.linked_by(name) for name in LINKED_COLLECTIONS if name in self.elements}
+        links = {name: names for name in self.elements if (names := self.linked_by(name))}
         return Entry(self.reads, self.finds, {name: _blob(value) for name, value in self.elements.items()}, links)
 
     def linked_by(self, collection: str) -> frozenset[str]:
-        """The names that link this entry's elements of ``collection`` (one of :data:`LINKED_COLLECTIONS`), without decoding them."""
+        """The names that link this entry's elements of ``collection``, without decoding them."""
         value = self.elements.get(collection)
         if isinstance(value, list):
             return link_names(collection, value)

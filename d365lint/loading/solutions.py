@@ -72,6 +72,7 @@ from d365lint.model import (
     View,
     WebResource,
     WebResourceType,
+    link_names,
 )
 from d365lint.parsing.text import DecodeError, decode_text
 from d365lint.parsing.xml import XmlDocument, XmlError, child, children, descendants, local_name, parse_xml
@@ -368,11 +369,19 @@ def _read_sections(builder: SolutionBuilder, sections: Sections) -> None:
 
 def _add_split_environment_variables(builder: SolutionBuilder, paths: list[str]) -> None:
     for path in paths:
-        lowered = path.lower()
-        if lowered.startswith("environmentvariabledefinitions/") and lowered.endswith("/environmentvariabledefinition.xml"):
-            doc = builder.parse(path)
-            if doc is not None and local_name(doc.root).lower() == "environmentvariabledefinition":
-                builder.add_environment_variable(doc, doc.root, path.rsplit("/", 1)[0])
+        if _is_environment_variable_file(path.lower()):
+            _add_environment_variable_file(builder, path)
+
+
+def _is_environment_variable_file(lowered: str) -> bool:
+    return lowered.startswith("environmentvariabledefinitions/") and lowered.endswith("/environmentvariabledefinition.xml")
+
+
+def _add_environment_variable_file(builder: SolutionBuilder, path: str) -> None:
+    """An environment variable split into its own folder, with the values file beside it."""
+    doc = builder.parse(path)
+    if doc is not None and local_name(doc.root).lower() == "environmentvariabledefinition":
+        builder.add_environment_variable(doc, doc.root, path.rsplit("/", 1)[0])
 
 
 @dataclass(frozen=True)
@@ -425,7 +434,6 @@ def build_unpacked(
     for path in paths:
         entry = entries[path]
         builder.add_elements(elements_of(entry, selection.wanted(entry) if selection is not None else None))
-    _add_split_environment_variables(builder, paths)
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
     return builder.build(manifest, manifest_doc.base, len(paths))
@@ -436,15 +444,15 @@ class _Selection:
     """What a focused run decodes of each cached file.
 
     All of the files in focus; of the others, the collections its rules read
-    whole, and the forms and tables linked to the focus of those they read in
-    part (see :class:`d365lint.model.Reading`).
+    whole, and the elements linked to the focus of those they read in part
+    (see :class:`d365lint.model.Reading`).
     """
 
     focused: frozenset[str]
     """The focused files, as the tree names them."""
     reading: Reading | None
     links: Mapping[str, frozenset[str]]
-    """By linked collection, the names that link its elements to the focus: focused scripts, tables of the forms read."""
+    """By collection, the names that link its elements to the focus (none: only the focused files' elements)."""
 
     @classmethod
     def of(cls, focus: Focus, tree: FileTree, entries: dict[str, Entry], manifest: dict[str, str], location: Location) -> _Selection:
@@ -464,21 +472,23 @@ class _Selection:
         reading = focus.reads(part, focus.paths)
         if reading is None:
             return cls(focused, None, {})
-        scripts = {(source.web_resource or "").lower() for source in part.files}
-        scripts.update(resource.name.lower() for resource in part.web_resources)
-        scripts.discard("")
+        scripts = link_names("files", part.files) | link_names("web_resources", part.web_resources)
+        loaded = link_names("forms", part.forms)
         tables = {form.table.lower() for form in part.forms}
         if "tables" in reading.linked:  # the tables of the forms that load a focused script, too
             for entry in entries.values():
                 if not _reads_any(entry, focused) and not entry.linked_by("forms").isdisjoint(scripts):
                     tables.update(form.table.lower() for form in elements_of(entry, ("forms",))["forms"])
-        return cls(focused, reading, {"forms": frozenset(scripts), "tables": frozenset(tables)})
+        return cls(focused, reading, {"forms": scripts, "files": loaded, "web_resources": loaded, "tables": frozenset(tables)})
 
     def wanted(self, entry: Entry) -> Collection[str] | None:
         """The collections to decode of ``entry``; None: all."""
         if self.reading is None or _reads_any(entry, self.focused):
             return None
-        linked = [name for name in self.reading.linked if not entry.linked_by(name).isdisjoint(self.links[name])]
+        linked = [
+            name for name in entry.elements
+            if name in self.reading.linked and not entry.linked_by(name).isdisjoint(self.links.get(name, ()))
+        ]
         return {*self.reading.whole, *linked, "diagnostics"}  # a file's problems are told in any run
 
 
@@ -514,6 +524,8 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
             builder.add_entity(doc, doc.root)
     elif parts[0] == "entities" and (len(parts) >= 4 or parts[-1] == "ribbondiff.xml") and lowered.endswith(".xml"):
         _add_entity_part(builder, path, parts)
+    elif _is_environment_variable_file(lowered):
+        _add_environment_variable_file(builder, path)
     elif parts[0] == "roles" and lowered.endswith(".xml"):
         doc = builder.parse(path)
         if doc is not None:

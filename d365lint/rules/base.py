@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from d365lint.model import LINKED_COLLECTIONS, SOLUTION_COLLECTIONS, Location, Solution, SourceFile
+from d365lint.model import SOLUTION_COLLECTIONS, Location, Solution, SourceFile
 from d365lint.parsing.treesitter import ParsedSource, parse_source
 
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
@@ -166,11 +166,12 @@ class Rule:
     large solution decodes from its cache only the collections that the rules
     which can report there read. None: any of them (extensions need not say).
 
-    ``linked`` names those of ``reads`` (forms, tables) of which the check
-    reads only the elements linked to the files it reports in: the forms
-    that load a script it reports in, and the tables of those forms and of
-    a form it reports in (see :class:`d365lint.model.Reading`). Such a run
-    then decodes two forms of a large solution, not all of them.
+    ``linked`` names those of ``reads`` of which the check reads only the
+    elements linked to the files it reports in: the elements in those files,
+    the forms that load a script there, the scripts a form there loads, the
+    tables of those forms (see :class:`d365lint.model.Reading`). A rule that
+    judges each element on its own reads only the elements it reports on.
+    Such a run then decodes two forms of a large solution, not all of them.
     """
 
     id: str
@@ -228,8 +229,8 @@ class Rule:
             unknown = sorted(set(names) - set(SOLUTION_COLLECTIONS))
             if unknown:
                 problems.append(f"rule {self.id}: {attribute} names no collection of a solution: {', '.join(unknown)}")
-        unlinked = sorted(set(self.linked) - set(LINKED_COLLECTIONS).intersection(self.reads or ()))
-        if unlinked:
-            problems.append(f"rule {self.id}: linked names what reads does not, or no collection read in part: {', '.join(unlinked)}")
+        unread = sorted(set(self.linked) - set(self.reads or ()))
+        if unread:
+            problems.append(f"rule {self.id}: linked names collections that reads does not: {', '.join(unread)}")
         return problems
 

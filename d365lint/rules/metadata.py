@@ -397,7 +397,7 @@ RULES = (
     _rule(
         "meta-avoid-silverlight", "AvoidSilverlight", "The solution ships a Silverlight (XAP) web resource.",
         Severity.WARNING, check_silverlight, tags=("upgrade-readiness", "web-resource"),
-        reports_in=("web_resources",),
+        reports_in=("web_resources",), linked=("web_resources",),
         what="Web resources of type 8 (Silverlight XAP).",
         why="Silverlight is out of support and no supported browser runs it; the web resource cannot work.",
         fix="Rebuild the feature as an HTML web resource or a Power Apps component framework control.",
@@ -452,7 +452,7 @@ RULES = (
         "A form event handler points at a library or function the solution lacks.",
         Severity.ERROR, check_invalid_form_handler, tags=("reliability", "web-resource"), precision=Precision.HIGH,
         reports_in=("forms",), script_facts=(_defined_names,),
-        reads=("forms", "web_resources", "missing_dependencies", "files"), linked=("forms",),
+        reads=("forms", "web_resources", "missing_dependencies", "files"), linked=("forms", "web_resources", "files"),
         what="Enabled form event handlers whose library is neither a web resource of the solution nor a declared "
         "missing dependency, whose library is not among the form's libraries, or whose function the library's "
         "script does not define (a script whose functions hang off a namespace built in a way not followed is "

@@ -393,6 +393,7 @@ INSECURE_TRANSPORT = Rule(
     target=Target.SOLUTION,
     reports_in=("plugin_steps", "environment_variables", "service_endpoints", "web_resources"),
     reads=("plugin_steps", "environment_variables", "service_endpoints", "web_resources"),
+    linked=("plugin_steps", "environment_variables", "service_endpoints", "web_resources"),
     also=(Target.HTML, Target.CSHARP),
     check=check_insecure_transport,
     tags=("security", "transport", "external/cwe/cwe-319", "external/cwe/cwe-295"),
