@@ -252,11 +252,15 @@ class SolutionCache:
     def valid(self, path: str) -> Entry | None:
         """The entry of ``path`` when the files it was built from are unchanged, else None."""
         entry = self.entries.get(path)
-        if entry is None or not all(self.tree.find(query) == found for query, found in entry.finds):
+        if entry is None:
             return None
+        for query, found in entry.finds:  # loops, not all() over generators: a run asks this of every file
+            if self.tree.find(query) != found:
+                return None
         written_at = self.written_at.get(path, 0.0)
-        if not all(self._unchanged(read, written_at) for read in entry.reads):
-            return None
+        for read in entry.reads:
+            if not self._unchanged(read, written_at):
+                return None
         return entry
 
     def remember(self, path: str, entry: Entry) -> None:

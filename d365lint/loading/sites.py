@@ -130,9 +130,16 @@ SOLUTION_SITES_FILES = ("assets/powerpagesites.xml",)
 # ---------------------------------------------------------------- finding sites
 
 
-def _entries(folder: Path) -> dict[str, Path]:
+def _entries(folder: Path) -> dict[str, bool]:
+    """The names in ``folder``, lower case, each with whether it is a folder.
+
+    The directory listing says which entries are folders: a pre-commit run
+    asks this of every folder above a changed file, and statting each of a
+    web-resource folder's 1,800 files took 0.05 s.
+    """
     try:
-        return {entry.name.lower(): Path(entry.path) for entry in os.scandir(folder)}
+        with os.scandir(folder) as listing:
+            return {entry.name.lower(): entry.is_dir() for entry in listing}
     except OSError:
         return {}
 
@@ -144,7 +151,7 @@ def site_root_kind(folder: Path) -> str | None:
     site root also holds record list files or record folders.
     """
     entries = _entries(folder)
-    folders = {name for name, path in entries.items() if path.is_dir()}
+    folders = {name for name, is_folder in entries.items() if is_folder}
     has_records = bool(folders & RECORD_FOLDERS)
     if folder.name.lower() == CODE_SITE_FOLDER and has_records:
         return "code-site"
