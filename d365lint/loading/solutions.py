@@ -433,7 +433,7 @@ def build_unpacked(
     selection = _Selection.of(focus, tree, entries, manifest, manifest_doc.base) if cache is not None and focus else None
     for path in paths:
         entry = entries[path]
-        builder.add_elements(elements_of(entry, selection.wanted(entry) if selection is not None else None))
+        builder.add_elements(elements_of(entry, selection.wanted(path, entry) if selection is not None else None))
     builder.add_raw_files(paths)
     builder.add_manifest(manifest_doc)
     return builder.build(manifest, manifest_doc.base, len(paths))
@@ -448,8 +448,8 @@ class _Selection:
     (see :class:`d365lint.model.Reading`).
     """
 
-    focused: frozenset[str]
-    """The focused files, as the tree names them."""
+    in_focus: frozenset[str]
+    """The entries (by path) that read a focused file: their elements make up the part of the solution in focus."""
     reading: Reading | None
     links: Mapping[str, frozenset[str]]
     """By collection, the names that link its elements to the focus (none: only the focused files' elements)."""
@@ -464,37 +464,32 @@ class _Selection:
         """
         prefix = tree.location("").path
         focused = frozenset(path[len(prefix):] for path in focus.paths if path.startswith(prefix))
+        in_focus = frozenset(path for path, entry in entries.items() if any(read.path in focused for read in entry.reads))
         builder = SolutionBuilder(tree, "", [])
-        for entry in entries.values():
-            if _reads_any(entry, focused):
-                builder.add_elements(elements_of(entry))
+        for path in sorted(in_focus):
+            builder.add_elements(elements_of(entries[path]))
         part = builder.build(manifest, location, 0)
         reading = focus.reads(part, focus.paths)
         if reading is None:
-            return cls(focused, None, {})
+            return cls(in_focus, None, {})
         scripts = link_names("files", part.files) | link_names("web_resources", part.web_resources)
         loaded = link_names("forms", part.forms)
         tables = {form.table.lower() for form in part.forms}
         if "tables" in reading.linked:  # the tables of the forms that load a focused script, too
-            for entry in entries.values():
-                if not _reads_any(entry, focused) and not entry.linked_by("forms").isdisjoint(scripts):
+            for path, entry in entries.items():
+                if path not in in_focus and not entry.linked_by("forms").isdisjoint(scripts):
                     tables.update(form.table.lower() for form in elements_of(entry, ("forms",))["forms"])
-        return cls(focused, reading, {"forms": scripts, "files": loaded, "web_resources": loaded, "tables": frozenset(tables)})
+        return cls(in_focus, reading, {"forms": scripts, "files": loaded, "web_resources": loaded, "tables": frozenset(tables)})
 
-    def wanted(self, entry: Entry) -> Collection[str] | None:
-        """The collections to decode of ``entry``; None: all."""
-        if self.reading is None or _reads_any(entry, self.focused):
+    def wanted(self, path: str, entry: Entry) -> Collection[str] | None:
+        """The collections to decode of the entry of ``path``; None: all."""
+        if self.reading is None or path in self.in_focus:
             return None
         linked = [
             name for name in entry.elements
             if name in self.reading.linked and not entry.linked_by(name).isdisjoint(self.links.get(name, ()))
         ]
         return {*self.reading.whole, *linked, "diagnostics"}  # a file's problems are told in any run
-
-
-def _reads_any(entry: Entry, paths: frozenset[str]) -> bool:
-    return any(read.path in paths for read in entry.reads)
-
 
 def _entry(tree: FileTree, source: str, path: str, recorded: Path | None) -> Entry:
     """What ``path`` gives the model, with the reads and lookups it took when ``recorded`` (a cache's root) is given."""

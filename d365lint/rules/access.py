@@ -157,6 +157,7 @@ ORG_OWNED_REFERENCE_TABLE = Rule(
     target=Target.SOLUTION,
     reports_in=("tables",),
     reads=("tables", "relationships"),
+    linked=("tables",),
     check=check_org_owned_reference_table,
     tags=("security", "access", "data-model"),
     precision=Precision.MEDIUM,
