@@ -192,7 +192,7 @@ def parse_floor_and_scaling(work: Path, sizes: list[str], seed: int, jobs: int, 
         print(f" {size}: {megabytes:.1f} MB of XML and scripts, {summary['composition']['tables']} tables")
         show("parse floor", f"{floor_run.seconds:.2f} s", floor_run.command)
         show(f"d365lint check, {jobs} jobs", f"{full.seconds:.2f} s", full.command)
-        show(f"d365lint check, 1 job", f"{one.seconds:.2f} s", one.command)
+        show("d365lint check, 1 job", f"{one.seconds:.2f} s", one.command)
         show(f"ratio full / floor ({jobs} jobs)", f"{full.seconds / floor_run.seconds:.2f} x", "(target <= 1.5 on M and L)")
         show("ratio full / floor (1 job)", f"{one.seconds / floor_run.seconds:.2f} x", "")
         show(f"time per MB ({jobs} jobs / 1 job)", f"{full.seconds / megabytes * 1000:.0f} / {one.seconds / megabytes * 1000:.0f} ms", "")
