@@ -17,10 +17,10 @@ their path, and a run rewrites only the files whose entries changed: a
 commit changes a few files of a solution, and rewriting a whole large
 solution's entries took longer than the rest of the hook's run. Each
 entry keeps its elements pickled by collection, with the names that link
-its forms and tables beside them: a pre-commit run decodes only the
-collections its rules read, and of forms and tables only those linked to
-its files (a changed script of a 212 MB solution needs the forms that load
-it and their table, not its 1,600 forms, 400 tables and 5.8 MB of roles).
+them to other files beside them: a pre-commit run decodes only the
+collections its rules read, and of many only what is linked to its files
+(a changed script of a 212 MB solution needs the forms that load it and
+their table, not its 1,600 forms, 400 tables and 5.8 MB of roles).
 
 ``--no-cache`` neither reads nor writes the cache. Whether a file is
 unchanged is decided by its content hash; size and modification time only

@@ -491,6 +491,7 @@ class _Selection:
         ]
         return {*self.reading.whole, *linked, "diagnostics"}  # a file's problems are told in any run
 
+
 def _entry(tree: FileTree, source: str, path: str, recorded: Path | None) -> Entry:
     """What ``path`` gives the model, with the reads and lookups it took when ``recorded`` (a cache's root) is given."""
     recording = RecordingTree(tree, recorded) if recorded is not None else None
