@@ -12,6 +12,8 @@ and the generator and the benchmark script run.
 from __future__ import annotations
 
 import gc
+import io
+import pickle
 import subprocess
 import sys
 from collections import Counter
@@ -25,7 +27,7 @@ import pytest
 from d365lint.engine import units
 from d365lint.engine.run import analyse
 from d365lint.engine.work import collections_in, collections_read
-from d365lint.loading import parallel, sections, solutions
+from d365lint.loading import cache as cache_module, parallel, sections, solutions
 from d365lint.loading.discover import load
 from d365lint.model import Language, Location, Solution
 from d365lint.parsing.treesitter import ParsedSource
@@ -415,3 +417,53 @@ def test_a_change_rewrites_only_the_cache_files_of_the_changed_entries(tmp_path)
     assert sorted(after) == sorted(before)
     assert len([name for name in after if after[name] != before[name]]) == 1
     assert load([str(solution)], cwd=tmp_path, cache_folder=cache).solutions == changed.solutions == load([str(solution)], cwd=tmp_path).solutions
+
+
+def _lying_bucket(content: bytes) -> bytes:
+    """A well-formed bucket file whose index places every collection beyond its end."""
+    (length,) = cache_module._HEADER.unpack(content[:8])
+    if not length:
+        return content  # entries with no elements: nothing to lie about
+
+    class Placeholders(pickle.Unpickler):
+        def persistent_load(self, pid: Any) -> bytes:
+            return b""
+
+    class Liar(pickle.Pickler):
+        def persistent_id(self, obj: object) -> tuple[int, int] | None:
+            return (0, 10**6) if type(obj) is bytes else None
+
+    stream = io.BytesIO()
+    Liar(stream).dump(Placeholders(io.BytesIO(content[8 + length :])).load())
+    return cache_module._HEADER.pack(0) + stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda content: b"",
+        lambda content: content[:4],
+        lambda content: content[: len(content) // 2],
+        lambda content: b"\xff" * 8 + content[8:],
+        lambda content: bytes(reversed(content)),
+        _lying_bucket,
+    ],
+    ids=["empty", "header-cut", "cut-in-half", "length-beyond-the-end", "junk", "collections-beyond-the-end"],
+)
+def test_a_damaged_cache_file_is_read_again_not_trusted(damage, tmp_path):
+    """A cache file cut short by a full disk, or overwritten, costs a re-read of its files: never a wrong model or a crash."""
+    solution = _copy_fixture("contoso-unsafe", tmp_path)
+    cache = tmp_path / "cache"
+    fresh = load([str(solution)], cwd=tmp_path).solutions
+    load([str(solution)], cwd=tmp_path, cache_folder=cache)
+    (folder,) = cache.iterdir()
+    damaged = {}
+    for bucket in folder.iterdir():
+        content = bucket.read_bytes()
+        if damage(content) != content:
+            damaged[bucket] = damage(content)
+            bucket.write_bytes(damaged[bucket])
+    assert len(damaged) > 10
+    assert load([str(solution)], cwd=tmp_path, cache_folder=cache).solutions == fresh
+    assert all(bucket.read_bytes() != content for bucket, content in damaged.items())  # written again, whole
+    assert load([str(solution)], cwd=tmp_path, cache_folder=cache).solutions == fresh

@@ -34,23 +34,25 @@ import copyreg
 import dataclasses
 import hashlib
 import io
+import mmap
 import os
 import pickle
 import shutil
+import struct
 import sys
 import tempfile
 import time
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import d365lint
 from d365lint.loading.trees import FileTree
 from d365lint import model
 from d365lint.model import Location, link_names
 
-FORMAT = 4
+FORMAT = 5
 _RACY_SECONDS = 2.0
 """A file modified this close to (or after) its entry was written is hashed again whatever its time says."""
 
@@ -86,13 +88,13 @@ class Entry:
 
     ``elements`` holds the file's elements by collection (``"forms"``…):
     lists when the file was just read, each list pickled on its own as the
-    cache stores it, so that a run decodes only the collections it reads
-    (see :func:`elements_of`).
+    cache stores it (a :class:`Span` of a cache file once read back), so
+    that a run decodes only the collections it reads (see :func:`elements_of`).
     """
 
     reads: tuple[Read, ...]
     finds: tuple[tuple[str, str | None], ...]
-    elements: Mapping[str, list[Any] | bytes]
+    elements: Mapping[str, list[Any] | bytes | Span]
     links: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """The names that link its elements, by collection (:func:`d365lint.model.link_names`), kept beside their pickles."""
 
@@ -109,17 +111,33 @@ class Entry:
         return self.links.get(collection, frozenset())
 
 
+class Span(NamedTuple):
+    """A collection's pickle in a cache file, mapped into memory: read only when the collection is decoded.
+
+    A run on one changed script of a 212 MB solution decodes a few of its
+    8,300 entries; reading the 57 MB of pickles they all keep took a sixth
+    of the run.
+    """
+
+    buffer: mmap.mmap
+    start: int
+    length: int
+
+    def data(self) -> bytes:
+        return self.buffer[self.start : self.start + self.length]
+
+
 def elements_of(entry: Entry, wanted: Container[str] | None = None) -> dict[str, list[Any]]:
     """The elements of ``entry`` in the collections ``wanted`` (all when None), decoded where the cache stored them."""
     return {
-        name: pickle.loads(value) if isinstance(value, bytes) else value
+        name: value if isinstance(value, list) else pickle.loads(value.data() if isinstance(value, Span) else value)
         for name, value in entry.elements.items()
         if wanted is None or name in wanted
     }
 
 
-def _blob(value: list[Any] | bytes) -> bytes:
-    return value if isinstance(value, bytes) else dumps(value)
+def _blob(value: list[Any] | bytes | Span) -> bytes | Span:
+    return dumps(value) if isinstance(value, list) else value
 
 
 class RecordingTree:
@@ -224,6 +242,8 @@ class SolutionCache:
     changed: set[str] = field(default_factory=set)
     """The bucket files whose entries changed in this run."""
     _checked: dict[tuple[str, str, int, int, float], bool] = field(default_factory=dict)
+    _mapped: dict[str, mmap.mmap] = field(default_factory=dict)
+    """The bucket files read, mapped into memory, by name: the spans of their entries read from them."""
 
     @classmethod
     def open(cls, folder: Path, root: Path, tree: FileTree) -> SolutionCache:
@@ -242,12 +262,24 @@ class SolutionCache:
     def _read(self, bucket: Path) -> None:
         try:
             with bucket.open("rb") as stream:
-                stored = pickle.load(stream)
-            entries, written_at = dict(stored["entries"]), float(stored["written_at"])
+                mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+                try:
+                    stored = _BucketReader(stream, mapped).load()
+                    entries, written_at = dict(stored["entries"]), float(stored["written_at"])
+                except BaseException:
+                    mapped.close()
+                    raise
         except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError, ValueError, ImportError):
             return  # a file this version cannot read: its files are read again, and it is rewritten
+        self._mapped[bucket.name] = mapped
         self.entries.update(entries)
         self.written_at.update(dict.fromkeys(entries, written_at))
+
+    def close(self) -> None:
+        """Unmap the bucket files: the spans of the entries read from them can no longer be decoded."""
+        for mapped in self._mapped.values():
+            mapped.close()
+        self._mapped.clear()
 
     def valid(self, path: str) -> Entry | None:
         """The entry of ``path`` when the files it was built from are unchanged, else None."""
@@ -289,7 +321,11 @@ class SolutionCache:
             # every entry against the files before writing, so each matched them as of now.
             now = time.time()
             for name, entries in sorted(by_bucket.items()):
-                _write_atomically(self.folder / name, {"entries": entries, "written_at": now})
+                content = _bucket_content({"entries": entries, "written_at": now})
+                mapped = self._mapped.pop(name, None)
+                if mapped is not None:
+                    mapped.close()  # its spans are copied into the content: a mapped file cannot be replaced on Windows
+                _write_atomically(self.folder / name, content)
             _remove_other_versions(self.folder)
         except (OSError, pickle.PicklingError):
             pass  # a cache that cannot be written only costs time
@@ -314,11 +350,59 @@ class SolutionCache:
             return False
 
 
-def _write_atomically(file: Path, stored: dict[str, Any]) -> None:
-    """Write ``stored`` beside ``file`` and rename it into place: a reader sees the old file or the new, whole."""
+_HEADER = struct.Struct("<Q")
+"""A bucket file starts with the length of its pickles of collections; its index pickle follows them."""
+
+
+def _bucket_content(stored: dict[str, Any]) -> bytes:
+    """A bucket file: the header, every entry's pickled collections one after another, then the index of entries.
+
+    The index holds the entries with each collection as its place among the
+    pickles (a pickle persistent id), so that reading the index reads none of them.
+    """
+    blobs = io.BytesIO()
+
+    def place(value: object) -> tuple[int, int] | None:
+        if isinstance(value, Span):
+            value = value.data()
+        if type(value) is not bytes:
+            return None  # the index holds no other bytes: an entry's collections are its only ones
+        start = blobs.tell()
+        blobs.write(value)
+        return start, len(value)
+
+    index = io.BytesIO()
+    pickler = _pickler(index)
+    pickler.persistent_id = place  # type: ignore[method-assign]
+    pickler.dump(stored)
+    return _HEADER.pack(blobs.tell()) + blobs.getvalue() + index.getvalue()
+
+
+class _BucketReader(pickle.Unpickler):
+    """Reads a bucket file's index; each collection becomes a :class:`Span` of the mapped file."""
+
+    def __init__(self, stream: BinaryIO, mapped: mmap.mmap) -> None:
+        if len(mapped) < _HEADER.size:
+            raise pickle.UnpicklingError("a bucket file cut short")
+        (self._length,) = _HEADER.unpack(mapped[: _HEADER.size])
+        if _HEADER.size + self._length > len(mapped):
+            raise pickle.UnpicklingError("a bucket file cut short")
+        stream.seek(_HEADER.size + self._length)
+        super().__init__(stream)
+        self._mapped = mapped
+
+    def persistent_load(self, pid: Any) -> Span:
+        start, length = pid
+        if not (isinstance(start, int) and isinstance(length, int) and 0 <= start and start + length <= self._length):
+            raise pickle.UnpicklingError("a collection outside its bucket file")
+        return Span(self._mapped, _HEADER.size + start, length)
+
+
+def _write_atomically(file: Path, content: bytes) -> None:
+    """Write ``content`` beside ``file`` and rename it into place: a reader sees the old file or the new, whole."""
     with tempfile.NamedTemporaryFile(dir=file.parent, delete=False, suffix=".tmp") as stream:
         try:
-            _pickler(stream).dump(stored)
+            stream.write(content)
         except BaseException:
             os.unlink(stream.name)
             raise

@@ -151,9 +151,13 @@ class Loader:
         tree = FolderTree(root, display_path(root, self.cwd))
         if kind == "unpacked":
             cache = SolutionCache.open(self.cache_folder, root, tree) if self.cache_folder is not None else None
-            solution = build_unpacked(tree, kind, self.diagnostics, cache, root, self.jobs, self.focus)
-            if cache is not None:
-                cache.write()
+            try:
+                solution = build_unpacked(tree, kind, self.diagnostics, cache, root, self.jobs, self.focus)
+                if cache is not None:
+                    cache.write()
+            finally:
+                if cache is not None:
+                    cache.close()
         else:
             solution = build_exported(tree, kind, self.diagnostics)
         if solution is not None:
