@@ -239,6 +239,8 @@ class SolutionCache:
     entries: dict[str, Entry] = field(default_factory=dict)
     written_at: dict[str, float] = field(default_factory=dict)
     """When the bucket file holding each entry was written, by the entry's path."""
+    bucket_of: dict[str, str] = field(default_factory=dict)
+    """The bucket file each entry was read from, by the entry's path: hashing every path again to write one file took 10 ms."""
     changed: set[str] = field(default_factory=set)
     """The bucket files whose entries changed in this run."""
     _checked: dict[tuple[str, str, int, int, float], bool] = field(default_factory=dict)
@@ -274,6 +276,7 @@ class SolutionCache:
         self._mapped[bucket.name] = mapped
         self.entries.update(entries)
         self.written_at.update(dict.fromkeys(entries, written_at))
+        self.bucket_of.update(dict.fromkeys(entries, bucket.name))
 
     def close(self) -> None:
         """Unmap the bucket files: the spans of the entries read from them can no longer be decoded."""
@@ -312,7 +315,7 @@ class SolutionCache:
             return
         by_bucket: dict[str, dict[str, Entry]] = {name: {} for name in self.changed}
         for path, entry in self.entries.items():
-            bucket = by_bucket.get(_bucket(path))
+            bucket = by_bucket.get(self.bucket_of.get(path) or _bucket(path))
             if bucket is not None:
                 bucket[path] = entry.stored()
         try:
