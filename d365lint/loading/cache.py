@@ -72,9 +72,11 @@ def _code_key() -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Read:
-    """A file read while building an entry: its content hash, and its size and time to spare re-reading it."""
+class Read(NamedTuple):
+    """A file read while building an entry: its content hash, and its size and time to spare re-reading it.
+
+    A named tuple, rebuilt in C when the cache is read: a large solution's cache holds one per file.
+    """
 
     path: str
     digest: str
@@ -198,7 +200,7 @@ def _reduce_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple.__new__, (type(value), tuple(value))
 
 
-_MODEL_CLASSES = (Read, Entry) + tuple(
+_MODEL_CLASSES = (Entry,) + tuple(
     cls for cls in vars(model).values()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls)
 )
@@ -212,7 +214,7 @@ _FIELD_SETTERS = {cls: tuple(vars(cls)[name].__set__ for name in cls.__slots__) 
 _MODEL_REDUCERS = (
     copyreg.dispatch_table
     | {cls: _reducer(cls) for cls in _MODEL_CLASSES}
-    | dict.fromkeys(_MODEL_TUPLES, _reduce_tuple)
+    | dict.fromkeys((*_MODEL_TUPLES, Read), _reduce_tuple)
 )
 
 
@@ -243,7 +245,7 @@ class SolutionCache:
     """The bucket file each entry was read from, by the entry's path: hashing every path again to write one file took 10 ms."""
     changed: set[str] = field(default_factory=set)
     """The bucket files whose entries changed in this run."""
-    _checked: dict[tuple[str, str, int, int, float], bool] = field(default_factory=dict)
+    _checked: dict[tuple[Read, float], bool] = field(default_factory=dict)
     _mapped: dict[str, mmap.mmap] = field(default_factory=dict)
     """The bucket files read, mapped into memory, by name: the spans of their entries read from them."""
 
@@ -334,7 +336,7 @@ class SolutionCache:
             pass  # a cache that cannot be written only costs time
 
     def _unchanged(self, read: Read, written_at: float) -> bool:
-        key = (read.path, read.digest, read.size, read.mtime_ns, written_at)  # a plain tuple hashes in C
+        key = (read, written_at)
         if key not in self._checked:
             self._checked[key] = self._same_content(read, written_at)
         return self._checked[key]
