@@ -223,9 +223,8 @@ class Form:
     @property
     def scripts(self) -> frozenset[str]:
         """The web resources the form loads, lower case: its libraries and its event handlers' libraries."""
-        return frozenset(
-            [*(library.text.lower() for library in self.libraries), *(handler.library.lower() for handler in self.handlers)]
-        )
+        # Two list comprehensions: a full run asks this of every form for each script that reads the user's roles.
+        return frozenset([library.text.lower() for library in self.libraries] + [handler.library.lower() for handler in self.handlers])
 
 
 @dataclass(frozen=True, slots=True)
