@@ -7,7 +7,6 @@ never include line numbers: the forms must agree on what they find.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 import textwrap
@@ -42,8 +41,8 @@ def _unlocated(value: Any) -> Any:
         return None
     if isinstance(value, RawFile):
         return ("RawFile", value.name.rsplit("/", 1)[-1], value.content)
-    if dataclasses.is_dataclass(value):
-        kept = (field.name for field in dataclasses.fields(value) if field.name != "source")
+    if hasattr(value, "_fields"):  # a model element, a named tuple
+        kept = (name for name in value._fields if name != "source")
         return (type(value).__name__, tuple((name, _unlocated(getattr(value, name))) for name in kept))
     if isinstance(value, (tuple, list)):
         return tuple(sorted((_unlocated(item) for item in value), key=repr))
@@ -58,8 +57,7 @@ def _only_unpacked(raw: RawFile) -> bool:
 def _assert_same_model(solution, tmp_path) -> None:
     (folder_solution,) = load([str(solution)], cwd=tmp_path).solutions
     (zip_solution,) = load([str(pack_to(solution, tmp_path / "export.zip"))], cwd=tmp_path).solutions
-    folder_solution = dataclasses.replace(
-        folder_solution,
+    folder_solution = folder_solution._replace(
         raw_files=tuple(raw for raw in folder_solution.raw_files if not _only_unpacked(raw)),
         file_count=zip_solution.file_count,  # one file per component unpacked, a few members zipped
     )

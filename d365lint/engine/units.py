@@ -7,7 +7,7 @@ cannot be parsed becomes a diagnostic and the run goes on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from d365lint.model import Diagnostic, Language, PortalSite, RawFile, Solution, SourceFile, Workspace
@@ -65,7 +65,7 @@ def sites(workspace: Workspace) -> Iterator[PortalSite]:
     """
     tables = tuple(table for solution in workspace.solutions for table in solution.tables)
     for site in workspace.sites:
-        yield replace(site, tables=tables)
+        yield site._replace(tables=tables)
 
 
 RETAINED_SOURCE_BYTES = 4_000_000

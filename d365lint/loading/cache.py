@@ -31,7 +31,6 @@ with its index), so an edit within the same second is still seen.
 from __future__ import annotations
 
 import copyreg
-import dataclasses
 import hashlib
 import io
 import mmap
@@ -84,8 +83,7 @@ class Read(NamedTuple):
     mtime_ns: int
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """What one file gave the model, and everything it depended on.
 
     ``elements`` holds the file's elements by collection (``"forms"``…):
@@ -97,7 +95,7 @@ class Entry:
     reads: tuple[Read, ...]
     finds: tuple[tuple[str, str | None], ...]
     elements: Mapping[str, list[Any] | bytes | Span]
-    links: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    links: Mapping[str, frozenset[str]]
     """The names that link its elements, by collection (:func:`d365lint.model.link_names`), kept beside their pickles."""
 
     def stored(self) -> Entry:
@@ -170,29 +168,7 @@ class RecordingTree:
 
     def entry(self, elements: Any) -> Entry:
         """The entry of ``elements``, built from what was read and looked up through this tree."""
-        return Entry(tuple(self.reads.values()), tuple(self.finds.items()), elements)
-
-
-def _rebuilt(cls: type, values: tuple[Any, ...]) -> Any:
-    """A model value from its fields, set through the class's slot descriptors.
-
-    Unpickling calls this once per model object (408,376 times for a 212 MB
-    solution); the descriptors' setters skip the frozen dataclass's
-    ``__setattr__`` and the per-field attribute lookups (1.0 -> 0.6 µs each).
-    """
-    value = object.__new__(cls)
-    for set_field, item in zip(_FIELD_SETTERS[cls], values):
-        set_field(value, item)
-    return value
-
-
-def _reducer(cls: type) -> Any:
-    names = cls.__slots__
-
-    def reduce(value: Any) -> tuple[Any, ...]:
-        return _rebuilt, (cls, tuple(getattr(value, name) for name in names))
-
-    return reduce
+        return Entry(tuple(self.reads.values()), tuple(self.finds.items()), elements, {})
 
 
 def _reduce_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -200,22 +176,12 @@ def _reduce_tuple(value: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple.__new__, (type(value), tuple(value))
 
 
-_MODEL_CLASSES = (Entry,) + tuple(
-    cls for cls in vars(model).values()
-    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and "__slots__" in vars(cls)
-)
 _MODEL_TUPLES = tuple(
     cls for cls in vars(model).values() if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
 )
-_FIELD_SETTERS = {cls: tuple(vars(cls)[name].__set__ for name in cls.__slots__) for cls in _MODEL_CLASSES}
-# Frozen, slotted dataclasses unpickle slowly through dataclasses' generic __setstate__, and
-# named tuples through their Python __new__; the cache holds hundreds of thousands of them,
-# so it writes them as (class, fields) instead.
-_MODEL_REDUCERS = (
-    copyreg.dispatch_table
-    | {cls: _reducer(cls) for cls in _MODEL_CLASSES}
-    | dict.fromkeys((*_MODEL_TUPLES, Read), _reduce_tuple)
-)
+# Named tuples unpickle through their Python __new__; the cache holds hundreds of
+# thousands of them (408,376 for a 212 MB solution), so it writes them as (class, items).
+_MODEL_REDUCERS = copyreg.dispatch_table | dict.fromkeys((*_MODEL_TUPLES, Read, Entry), _reduce_tuple)
 
 
 def _digest(data: bytes) -> str:

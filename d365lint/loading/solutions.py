@@ -497,7 +497,7 @@ def _entry(tree: FileTree, source: str, path: str, recorded: Path | None) -> Ent
     recording = RecordingTree(tree, recorded) if recorded is not None else None
     part = SolutionBuilder(recording or tree, source, [])
     _add_unpacked_file(part, path)
-    return recording.entry(part.elements()) if recording is not None else Entry((), (), part.elements())
+    return recording.entry(part.elements()) if recording is not None else Entry((), (), part.elements(), {})
 
 
 def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
