@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 import pickle
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -327,6 +330,59 @@ def test_a_run_focused_on_a_script_decodes_only_what_its_rules_read(tmp_path, ru
     assert tables and focused.tables == tables and len(whole.tables) > len(tables)
     (uncached,) = load([script], cwd=tmp_path, reads=reads).solutions
     assert uncached == whole  # what a run reads anyway, it keeps
+
+
+def test_a_focused_run_checks_the_files_its_rules_read_and_no_others(tmp_path, ruleset):
+    """A form changed to load the script since the cache was written is read again; a role, which no rule there reads, is not.
+
+    Checking a file against the disk costs a system call: a run on one script
+    of a 212 MB solution checks its forms, tables and ribbon rules, not all
+    8,300 files. A file it does not read is left to the next run that does,
+    problems included.
+    """
+    solution = _copy_fixture("contoso-unsafe", tmp_path)
+    cache = tmp_path / "cache"
+    reads = partial(collections_read, ruleset.rules)
+    load([str(solution)], cwd=tmp_path, cache_folder=cache, reads=reads)
+    form = next((solution / "Entities" / "contoso_Invoice" / "FormXml").rglob("*.xml"))
+    form.write_text(form.read_text(encoding="utf-8").replace('"contoso_/scripts/invoice"', '"contoso_/scripts/account.js"'), encoding="utf-8")
+    (solution / "Roles" / "Contoso Sales User.xml").write_text("<Role><unclosed></Role>", encoding="utf-8")
+    script = (solution / "WebResources" / "contoso_" / "scripts" / "account.js").relative_to(tmp_path).as_posix()
+    focused_run = load([script], cwd=tmp_path, cache_folder=cache, reads=reads)
+    (focused,) = focused_run.solutions
+    (fresh,) = load([str(solution)], cwd=tmp_path).solutions
+    loading = tuple(form for form in fresh.forms if "contoso_/scripts/account.js" in form.scripts)
+    assert {form.table for form in loading} == {"account", "contoso_invoice"} and focused.forms == loading
+    assert focused.tables == tuple(table for table in fresh.tables if table.logical_name in {"account", "contoso_invoice"})
+    assert not any(d.location.path.endswith("Contoso Sales User.xml") for d in focused_run.diagnostics)
+    full_run = load([str(solution)], cwd=tmp_path, cache_folder=cache, reads=reads)
+    assert any(d.location.path.endswith("Contoso Sales User.xml") for d in full_run.diagnostics)
+    assert full_run.solutions == (fresh,)
+
+
+def test_a_file_a_run_did_not_check_keeps_its_time_when_its_cache_file_is_rewritten(tmp_path, ruleset, monkeypatch):
+    """An edit within the resolution of a file's time is seen by hashing files written close to their entry's time.
+
+    A focused run that rewrites a cache file without checking every entry in
+    it must not give them its own time: they would pass for settled, and
+    such an edit would go unseen for good.
+    """
+    monkeypatch.setattr(cache_module, "_BUCKETS", 1)  # every entry in the one file the focused run rewrites
+    solution = _copy_fixture("contoso-unsafe", tmp_path)
+    cache = tmp_path / "cache"
+    reads = partial(collections_read, ruleset.rules)
+    role = solution / "Roles" / "Contoso Sales User.xml"
+    os.utime(role)  # written just now, as the cache will be
+    load([str(solution)], cwd=tmp_path, cache_folder=cache, reads=reads)
+    times = role.stat()
+    role.write_text(role.read_text(encoding="utf-8").replace('level="Local"', 'level="Basic"', 1), encoding="utf-8")
+    os.utime(role, ns=(times.st_atime_ns, times.st_mtime_ns))  # the same size and time: an edit the clock did not see
+    script = solution / "WebResources" / "contoso_" / "scripts" / "account.js"
+    script.write_text(script.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    later = time.time() + 60
+    monkeypatch.setattr(cache_module, "time", SimpleNamespace(time=lambda: later))
+    load([script.relative_to(tmp_path).as_posix()], cwd=tmp_path, cache_folder=cache, reads=reads)
+    assert load([str(solution)], cwd=tmp_path, cache_folder=cache).solutions == load([str(solution)], cwd=tmp_path).solutions
 
 
 def test_a_solution_read_in_several_processes_is_the_one_read_in_one(small_solution, tmp_path, monkeypatch):

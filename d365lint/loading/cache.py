@@ -20,7 +20,8 @@ entry keeps its elements pickled by collection, with the names that link
 them to other files beside them: a pre-commit run decodes only the
 collections its rules read, and of many only what is linked to its files
 (a changed script of a 212 MB solution needs the forms that load it and
-their table, not its 1,600 forms, 400 tables and 5.8 MB of roles).
+their table, not its 1,600 forms, 400 tables and 5.8 MB of roles). It
+checks against the disk only the entries whose collections it reads.
 
 ``--no-cache`` neither reads nor writes the cache. Whether a file is
 unchanged is decided by its content hash; size and modification time only
@@ -51,7 +52,7 @@ from d365lint.loading.trees import FileTree
 from d365lint import model
 from d365lint.model import Location, link_names
 
-FORMAT = 5
+FORMAT = 6
 _RACY_SECONDS = 2.0
 """A file modified this close to (or after) its entry was written is hashed again whatever its time says."""
 
@@ -206,11 +207,13 @@ class SolutionCache:
     tree: FileTree
     entries: dict[str, Entry] = field(default_factory=dict)
     written_at: dict[str, float] = field(default_factory=dict)
-    """When the bucket file holding each entry was written, by the entry's path."""
+    """When each entry was last found to match its files, by the entry's path (see :meth:`write`)."""
     bucket_of: dict[str, str] = field(default_factory=dict)
     """The bucket file each entry was read from, by the entry's path: hashing every path again to write one file took 10 ms."""
     changed: set[str] = field(default_factory=set)
     """The bucket files whose entries changed in this run."""
+    confirmed: set[str] = field(default_factory=set)
+    """The entries that this run built or found to match their files (a focused run checks only those it needs)."""
     _checked: dict[tuple[Read, float], bool] = field(default_factory=dict)
     _mapped: dict[str, mmap.mmap] = field(default_factory=dict)
     """The bucket files read, mapped into memory, by name: the spans of their entries read from them."""
@@ -235,7 +238,8 @@ class SolutionCache:
                 mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
                 try:
                     stored = _BucketReader(stream, mapped).load()
-                    entries, written_at = dict(stored["entries"]), float(stored["written_at"])
+                    entries = dict(stored["entries"])
+                    written_at = {path: float(when) for path, when in stored["written_at"].items() if path in entries}
                 except BaseException:
                     mapped.close()
                     raise
@@ -243,7 +247,7 @@ class SolutionCache:
             return  # a file this version cannot read: its files are read again, and it is rewritten
         self._mapped[bucket.name] = mapped
         self.entries.update(entries)
-        self.written_at.update(dict.fromkeys(entries, written_at))
+        self.written_at.update(written_at)
         self.bucket_of.update(dict.fromkeys(entries, bucket.name))
 
     def close(self) -> None:
@@ -264,10 +268,12 @@ class SolutionCache:
         for read in entry.reads:
             if not self._unchanged(read, written_at):
                 return None
+        self.confirmed.add(path)
         return entry
 
     def remember(self, path: str, entry: Entry) -> None:
         self.entries[path] = entry
+        self.confirmed.add(path)
         self.changed.add(_bucket(path))
 
     def forget_others(self, paths: list[str]) -> None:
@@ -286,13 +292,14 @@ class SolutionCache:
             bucket = by_bucket.get(self.bucket_of.get(path) or _bucket(path))
             if bucket is not None:
                 bucket[path] = entry.stored()
+        # An entry this run built or checked matched its files as of now; one it did not check keeps
+        # its time, or a file changed within its time's resolution since would pass for settled.
+        now = time.time()
+        written_at = {path: now if path in self.confirmed else self.written_at.get(path, 0.0) for path in self.entries}
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            # The unchanged entries of a rewritten file take its new time too: this run checked
-            # every entry against the files before writing, so each matched them as of now.
-            now = time.time()
             for name, entries in sorted(by_bucket.items()):
-                content = _bucket_content({"entries": entries, "written_at": now})
+                content = _bucket_content({"entries": entries, "written_at": {path: written_at[path] for path in entries}})
                 mapped = self._mapped.pop(name, None)
                 if mapped is not None:
                     mapped.close()  # its spans are copied into the content: a mapped file cannot be replaced on Windows
