@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -215,6 +216,25 @@ def test_an_extension_rule_is_loaded_listed_and_run(tmp_path):
     completed = _run(sys.executable, "-m", "d365lint", "check", "--select", "contoso", "--fail-on", "note", str(UNSAFE), env=env)
     assert completed.returncode == 1
     assert "note contoso-invoice-seen table contoso_invoice seen by the extension" in completed.stdout
+
+
+def test_an_extension_installed_after_a_run_that_found_none_is_found(tmp_path, cache_home):
+    """A run that finds no extension leaves a marker, and the next run looks no further: installing one must change that."""
+    site, work = tmp_path / "site", tmp_path / "work"
+    site.mkdir()
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    for folder in (site, work):
+        os.utime(folder, (time.time() - 60,) * 2)  # changed a while ago: no longer racy
+    markers = cache_home / "d365lint" / "no-extensions"
+    before = set(markers.iterdir()) if markers.is_dir() else set()
+    assert _run(sys.executable, "-m", "d365lint", "check", str(CLEAN), env=env, cwd=work).returncode == 0
+    assert len(set(markers.iterdir()) - before) == 1
+    _extension(tmp_path, GOOD_EXTENSION)  # installed in site
+    os.utime(site, (time.time() - 30,) * 2)  # and settled again: only the marker's name can tell
+    completed = _run(sys.executable, "-m", "d365lint", "check", "--select", "contoso", "--fail-on", "note", str(UNSAFE), env=env, cwd=work)
+    assert completed.returncode == 1, completed.stderr
+    assert "contoso-invoice-seen table contoso_invoice seen by the extension" in completed.stdout
 
 
 def _documented_extension() -> str:

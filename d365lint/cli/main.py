@@ -51,9 +51,9 @@ def exit_code(report: Report, fail_on: str) -> int:
     return EXIT_FINDINGS if any(result.level >= threshold for result in report.counted) else EXIT_OK
 
 
-def _rules_or_exit() -> RuleSet:
+def _rules_or_exit(cache_folder: Path | None = None) -> RuleSet:
     try:
-        return load_rules()
+        return load_rules(cache_folder=cache_folder)
     except ExtensionError as error:
         raise click.ClickException(str(error)) from error
 
@@ -174,7 +174,8 @@ def check(
 ) -> None:
     """Analyse solution zips, solution folders, repositories or single files."""
     started = time.perf_counter()
-    ruleset = _rules_or_exit()
+    cache_folder = None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder()
+    ruleset = _rules_or_exit(cache_folder)
     config = _config_or_exit(config_file, paths, ruleset)
     rules = _selected(ruleset, config, select, ignore)
     settings = run_settings(config, ruleset)
@@ -183,7 +184,6 @@ def check(
     try:
         if baseline_path and not write_baseline:
             settings = dataclasses.replace(settings, baseline=baselines.read_baseline(baseline_path))
-        cache_folder = None if no_cache else Path(cache_dir) if cache_dir else default_cache_folder()
         workspace = _load_kept(paths, cache_folder, config.limits, requested_jobs or default_jobs(), rules)
     except BaselineError as error:
         raise click.ClickException(str(error)) from error
