@@ -51,7 +51,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from d365lint.detectors.sensitivity import DEFAULT_SENSITIVE_PATTERNS, DEFAULT_TRANSACTIONAL_TABLES
 from d365lint.engine.run import RunSettings
@@ -183,8 +183,7 @@ def load_config(path: Path | None, ruleset: RuleSet, cwd: Path | None = None) ->
     return _Reader(path.absolute(), "", text, ruleset, (cwd or Path.cwd()).absolute()).read(document)
 
 
-@dataclass(frozen=True, slots=True)
-class _Reader:
+class _Reader(NamedTuple):
     """Checks one file's values, naming ``file: key`` in every error."""
 
     path: Path

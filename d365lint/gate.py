@@ -19,14 +19,12 @@ module reads SARIF 2.1.0 logs (plain or in zips) into flat results:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
 from d365lint.engine.baseline import Baseline, BaselineEntry, states
@@ -44,8 +42,7 @@ class GateError(Exception):
     """A SARIF file cannot be read at all."""
 
 
-@dataclass(frozen=True, slots=True)
-class GateResult:
+class GateResult(NamedTuple):
     """One result of one SARIF log, flattened."""
 
     tool: str
@@ -67,8 +64,7 @@ class GateResult:
         return Annotation(self.level, self.location.path, line, column, self.rule_id, message)
 
 
-@dataclass(frozen=True, slots=True)
-class GateReport:
+class GateReport(NamedTuple):
     results: tuple[GateResult, ...]
     logs: int
     tools: tuple[str, ...]
@@ -196,7 +192,7 @@ def gate(paths: Sequence[Path], baseline: Baseline | None = None) -> GateReport:
     if baseline is not None:
         open_results = [r for r in results if r.counts]
         marked = dict(zip(map(id, open_results), states([r.fingerprint for r in open_results], baseline)))
-        results = [dataclasses.replace(r, baseline_state=marked[id(r)]) if id(r) in marked else r for r in results]
+        results = [r._replace(baseline_state=marked[id(r)]) if id(r) in marked else r for r in results]
     return GateReport(tuple(results), logs, tuple(dict.fromkeys(tools)))
 
 

@@ -81,7 +81,7 @@ def test_solution_findings_lie_where_their_rule_says(case, ruleset):
     for task in plan(worker):
         if task.target is not Target.SOLUTION:
             continue
-        solution = worker.inputs(Target.SOLUTION)[task.index]
+        solution = worker.inputs(Target.SOLUTION)[task.unit]
         for rule_id, finding in worker.run(task).findings:
             there = collections_in(solution, frozenset({finding.location.path}))
             assert there & set(rules[rule_id].reports_in), (

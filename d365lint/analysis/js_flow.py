@@ -36,7 +36,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import tree_sitter
 
@@ -123,16 +123,14 @@ _MAX_DEPTH = 6
 _MAX_VISITS = 2000  # functions visited while following one handler's calls
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Where the user's identity is read: what it is (``security roles``) and the expression."""
 
     what: str
     node: Node
 
 
-@dataclass(frozen=True, slots=True)
-class Function:
+class Function(NamedTuple):
     """A function of the script with the name a handler or caller uses for it."""
 
     node: Node
@@ -144,8 +142,7 @@ class Function:
         return self.node.id
 
 
-@dataclass(frozen=True, slots=True)
-class IdentityChange:
+class IdentityChange(NamedTuple):
     """A call that hides, disables or removes UI, decided by the user's identity.
 
     ``via`` is where the decision is made when it is not the call's own
@@ -160,8 +157,7 @@ class IdentityChange:
     function: Function | None
 
 
-@dataclass(frozen=True, slots=True)
-class UiTarget:
+class UiTarget(NamedTuple):
     """What a hiding call hides: a ``control``, ``attribute``, ``tab`` or ``section`` by name.
 
     ``tab`` is the tab of a section when the script names it; ``anchor`` is
@@ -175,8 +171,7 @@ class UiTarget:
     anchor: Node | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Hide:
+class Hide(NamedTuple):
     """An unconditional ``setVisible(false)`` reached from a handler, with what it hides."""
 
     call: Node
@@ -188,8 +183,7 @@ class Hide:
         return self.target.anchor or self.call
 
 
-@dataclass(frozen=True, slots=True)
-class _Binding:
+class _Binding(NamedTuple):
     """A helper parameter bound to an argument of one call: the argument, where it was evaluated, the call."""
 
     value: Node

@@ -195,7 +195,7 @@ def check(
         report = analyse(workspace, rules, settings, progress, jobs=processes(workspace, requested_jobs))
     finally:
         progress.finish()
-    report = dataclasses.replace(report, seconds=time.perf_counter() - started)  # what the user waited: loading too
+    report = report._replace(seconds=time.perf_counter() - started)  # what the user waited: loading too
     if write_baseline:
         report = _with_new_baseline(report, write_baseline)
     options = {"include_suppressed": include_suppressed, "category": category}
@@ -256,7 +256,7 @@ def _collect_rarely() -> None:
 def _with_new_baseline(report: Report, path: str) -> Report:
     """Write every counted result to the baseline at ``path``; they are now all unchanged."""
     baseline = _write_baseline(path, [baselines.result_entry(result) for result in report.counted])
-    return dataclasses.replace(report, results=tuple(baselines.apply_baseline(report.results, baseline)))
+    return report._replace(results=tuple(baselines.apply_baseline(report.results, baseline)))
 
 
 def _write_baseline(path: str, entries: list[baselines.BaselineEntry]) -> Baseline:

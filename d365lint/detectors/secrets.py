@@ -31,8 +31,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from typing import cast
+from typing import NamedTuple, cast
 
 from d365lint.parsing.json_text import JsonTextError, LocatedStr, parse_json, parse_located_json, raw_offset
 
@@ -67,8 +66,7 @@ DEFAULT_KEYWORDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Secret:
+class Secret(NamedTuple):
     """A secret found in a text: what kind, which key held it, and where."""
 
     kind: str
@@ -96,8 +94,7 @@ def is_random_token(value: str) -> bool:
     return len(value) >= 16 and shannon_entropy(value) >= 3.5 and any(c.isdigit() for c in value)
 
 
-@dataclass(frozen=True, slots=True)
-class _TokenFormat:
+class _TokenFormat(NamedTuple):
     kind: str
     pattern: re.Pattern[str]
     group: int = 0
@@ -516,7 +513,7 @@ def scan_json(text: str, extra_keywords: Iterable[str] = ()) -> list[Secret]:
     for name, value in _json_strings(document, "", None, ""):
         for secret in _json_value_secrets(name, value, extra):
             start = raw_offset(text, cast(LocatedStr, value), secret.start)  # every value of a located document is one
-            found.setdefault(start, replace(secret, start=start))
+            found.setdefault(start, secret._replace(start=start))
     return [found[start] for start in sorted(found)]
 
 
@@ -586,8 +583,7 @@ _SEGMENT_END = re.compile(r"[\"'\n<>`]")
 PASSWORD_GRANT = "an OAuth password grant (grant_type=password)"
 
 
-@dataclass(frozen=True, slots=True)
-class PasswordSignIn:
+class PasswordSignIn(NamedTuple):
     """A place where code or configuration signs in with a user name and password."""
 
     kind: str

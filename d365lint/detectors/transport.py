@@ -13,8 +13,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+from typing import NamedTuple
 
 # Hosts whose http:// URIs name XML namespaces, schemas or vocabularies.
 NAMESPACE_HOSTS = frozenset(
@@ -47,8 +47,7 @@ _NAMESPACE_CONTEXT = re.compile(
 _TRAILING = ".:!?"
 
 
-@dataclass(frozen=True, slots=True)
-class InsecureUrl:
+class InsecureUrl(NamedTuple):
     """An ``http://`` address and where it starts in the text it was found in."""
 
     url: str

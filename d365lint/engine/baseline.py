@@ -16,13 +16,11 @@ Shape::
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from d365lint.engine.fingerprint import FINGERPRINT_VERSION
 from d365lint.reporting import json_layout
@@ -39,8 +37,7 @@ class BaselineError(Exception):
     """The baseline file cannot be read or is not a d365lint baseline."""
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineEntry:
+class BaselineEntry(NamedTuple):
     """One accepted finding: its fingerprint and, for people reading the file, rule and component."""
 
     fingerprint: str
@@ -48,8 +45,7 @@ class BaselineEntry:
     component: str
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(NamedTuple):
     """Accepted findings, by fingerprint, with how many of each were accepted."""
 
     counts: Mapping[str, int]
@@ -126,6 +122,6 @@ def apply_baseline(results: Sequence[Result], baseline: Baseline) -> list[Result
     open_results = [result for result in results if result.suppression is None]
     by_identity = dict(zip(map(id, open_results), states([r.fingerprint for r in open_results], baseline)))
     return [
-        dataclasses.replace(result, baseline_state=by_identity[id(result)]) if id(result) in by_identity else result
+        result._replace(baseline_state=by_identity[id(result)]) if id(result) in by_identity else result
         for result in results
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from d365lint.engine.baseline import Baseline, apply_baseline
 from d365lint.engine.fingerprint import fingerprint
@@ -23,8 +23,7 @@ from d365lint.model import Diagnostic, Workspace
 from d365lint.rules.base import Finding, Rule, Severity, matches_rule
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """A finding of a rule, with everything the engine decided about it."""
 
     rule: Rule
@@ -44,8 +43,7 @@ class Result:
         return (*self.finding.location.sort_key, self.rule.id, self.fingerprint)
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """The outcome of one analysis."""
 
     results: tuple[Result, ...]
@@ -167,7 +165,7 @@ def _sharing_secrets(results: list[Result]) -> list[Result]:
         known = by_file[result.finding.location.display_path]
         missing = known.difference(result.finding.secrets)
         finding = replace(result.finding, secrets=result.finding.secrets + tuple(sorted(missing))) if missing else result.finding
-        shared.append(replace(result, finding=finding) if missing else result)
+        shared.append(result._replace(finding=finding) if missing else result)
     return shared
 
 

@@ -24,15 +24,13 @@ finding. Per-path ignores, by contrast, drop results: the rule is off there.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import fnmatch
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from d365lint.model import Language, Location, PortalSite, Solution, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
@@ -43,8 +41,7 @@ from d365lint.rules.registry import load_rules
 if TYPE_CHECKING:
     from d365lint.engine.run import Result
 
-@dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(NamedTuple):
     """Why a result is not counted: an inline comment or the configuration."""
 
     kind: str  # "inSource" or "external", as SARIF names them
@@ -87,8 +84,7 @@ _RULE_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?=[\s,:]|$)")
 _REASON_SEPARATOR = re.compile(r"^(?:--|—|-|:)\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(NamedTuple):
     """An inline suppression comment and the line it applies to."""
 
     rule_ids: tuple[str, ...]
@@ -97,8 +93,7 @@ class Directive:
     target_line: int
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentSuppression:
+class ComponentSuppression(NamedTuple):
     """A suppression in configuration, keyed by component rather than by line."""
 
     rule_ids: tuple[str, ...]
@@ -111,8 +106,7 @@ class ComponentSuppression:
         return rule_id in self.rule_ids and (component == self.component or fnmatch.fnmatchcase(component, self.component))
 
 
-@dataclass(frozen=True, slots=True)
-class PathIgnore:
+class PathIgnore(NamedTuple):
     """Rules switched off below a glob, relative to the configuration's folder.
 
     ``**`` crosses folders, ``*`` and ``?`` do not; a pattern without ``/``
@@ -310,8 +304,7 @@ def commented_files(workspace: Workspace, results: Iterable[Result]) -> dict[Fil
 # --- applying ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Suppressions:
+class Suppressions(NamedTuple):
     """What a run suppresses or ignores, and which rule ids exist at all (default: the built-in rules)."""
 
     components: tuple[ComponentSuppression, ...] = ()
@@ -380,16 +373,15 @@ def _mark(
     for directive in by_line.get(_line_key(location, location.line), ()):
         if rule_id in directive.rule_ids:
             used.add((directive, rule_id))
-            return dataclasses.replace(result, suppression=Suppression("inSource", directive.reason))
+            return result._replace(suppression=Suppression("inSource", directive.reason))
     for entry in components:
         if entry.matches(rule_id, result.finding.component):
             used.add((entry, rule_id))
-            return dataclasses.replace(result, suppression=Suppression("external", entry.reason))
+            return result._replace(suppression=Suppression("external", entry.reason))
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class _UnusedContext:
+class _UnusedContext(NamedTuple):
     selected: frozenset[str]
     known: frozenset[str]
     path_ignores: tuple[PathIgnore, ...]

@@ -20,8 +20,8 @@ import os
 import pickle
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from d365lint.engine.units import UnitSource
 from d365lint.model import SOLUTION_COLLECTIONS, Diagnostic, Location, RawFile, Reading, Solution, TextValue, Workspace
@@ -41,12 +41,11 @@ PARALLEL_MIN_WEIGHT = 4_000_000
 _ELEMENT_WEIGHT = 400
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One unit (``index`` into the target's inputs) and one group of the target's rules."""
+class Task(NamedTuple):
+    """One unit (``unit``: its place in the target's inputs) and one group of the target's rules."""
 
     target: Target
-    index: int
+    unit: int
     group: int
 
 
@@ -54,8 +53,7 @@ ScriptFacts = tuple[tuple[int, Any], ...]
 """The script facts of one script: each value with the position of its function in the run's list of them."""
 
 
-@dataclass(frozen=True, slots=True)
-class TaskResult:
+class TaskResult(NamedTuple):
     """What a task found: ``(rule id, finding)`` pairs in rule order, and the unit's parse problems.
 
     A script task also returns the script facts it computed (see
@@ -104,10 +102,10 @@ class Worker:
         focus = self.workspace.focus
         if focus is None or task.target is not Target.SOLUTION:
             return group
-        if task.index not in self._collections:
-            solution = self.inputs(task.target)[task.index]
-            self._collections[task.index] = collections_in(solution, focus)  # type: ignore[arg-type]
-        present = self._collections[task.index]
+        if task.unit not in self._collections:
+            solution = self.inputs(task.target)[task.unit]
+            self._collections[task.unit] = collections_in(solution, focus)  # type: ignore[arg-type]
+        present = self._collections[task.unit]
         return [rule for rule in group if rule.can_report_in(present)]
 
     def context(self, rule: Rule) -> RuleContext:
@@ -119,7 +117,7 @@ class Worker:
 
     def run(self, task: Task) -> TaskResult:
         before = len(self.units.diagnostics)
-        item = self.inputs(task.target)[task.index]
+        item = self.inputs(task.target)[task.unit]
         unit = self.units.unit(task.target, item)
         findings: list[tuple[str, Finding]] = []
         failures: list[Diagnostic] = []
@@ -286,7 +284,7 @@ def _path_of(item: object) -> str | None:
 
 def weight(worker: Worker, task: Task) -> int:
     """A rough cost of a task: bytes of source, or of XML for a solution's elements."""
-    item = worker.inputs(task.target)[task.index]
+    item = worker.inputs(task.target)[task.unit]
     text = getattr(item, "text", None)
     if isinstance(text, str):
         return len(text)
@@ -351,7 +349,7 @@ def execute(worker: Worker, tasks: list[Task], jobs: int) -> Iterator[TaskResult
         first = [(task, ()) for task in order if task.target is not Target.SOLUTION]
         for result in pool.imap_unordered(_run_adopted, first, chunksize=1):
             if result.script_facts:
-                shared.append((result.task.index, result.script_facts))
+                shared.append((result.task.unit, result.script_facts))
             yield result
         last = [
             (task, tuple(shared) if worker.reads_script_facts(task) else ())
@@ -374,7 +372,7 @@ def _run_adopted(work: tuple[Task, Sequence[tuple[int, ScriptFacts]]]) -> TaskRe
     worker.adopt_script_facts(shared)
     result = worker.run(task)
     if result.script_facts and not _picklable(result.script_facts):
-        return replace(result, script_facts=())  # an extension's fact: the solution's process computes it again
+        return result._replace(script_facts=())  # an extension's fact: the solution's process computes it again
     return result
 
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 
 
-@dataclass(frozen=True, slots=True)
-class ArchiveLimits:
+class ArchiveLimits(NamedTuple):
     """Bounds on what one archive may expand to."""
 
     max_members: int = 20_000
@@ -32,8 +31,7 @@ class ArchiveError(ValueError):
     """The archive as a whole cannot be read."""
 
 
-@dataclass(frozen=True, slots=True)
-class MemberProblem:
+class MemberProblem(NamedTuple):
     """A member that was skipped, and why."""
 
     member: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -36,8 +36,7 @@ _START_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>"
 _FIRST_INDENTED = re.compile(rb"\r?\n([ \t]*)<" + _NAME_START)
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
+class Piece(NamedTuple):
     """Bytes ``start``–``end``: section number ``section`` whole, or some of its components (then ``opening`` is set)."""
 
     section: int
@@ -50,8 +49,7 @@ class Piece:
     """The line ``start`` is on."""
 
 
-@dataclass(frozen=True, slots=True)
-class SplitFile:
+class SplitFile(NamedTuple):
     """A ``customizations.xml`` cut into pieces, each parsed only when read."""
 
     data: bytes
@@ -126,7 +124,7 @@ def _with_lines(data: bytes, pieces: list[Piece]) -> Iterator[Piece]:
     for piece in pieces:
         line += data.count(b"\n", counted, piece.start)
         counted = piece.start
-        yield replace(piece, line=line)
+        yield piece._replace(line=line)
 
 
 def _after_prolog(data: bytes) -> int:

@@ -54,7 +54,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lxml import etree
 
@@ -198,8 +198,7 @@ def normalise_field(name: str) -> str:
     return lowered
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One configuration record: its fields (normalised names) and where each value is."""
 
     values: Mapping[str, object]

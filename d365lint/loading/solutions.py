@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -384,8 +384,7 @@ def _add_environment_variable_file(builder: SolutionBuilder, path: str) -> None:
         builder.add_environment_variable(doc, doc.root, path.rsplit("/", 1)[0])
 
 
-@dataclass(frozen=True)
-class Focus:
+class Focus(NamedTuple):
     """A run on a few files of a solution (pre-commit): what it reads of the rest.
 
     ``reads`` receives the part of the solution that lies in the ``paths``
@@ -454,8 +453,7 @@ def _fresh_entries(
     return entries
 
 
-@dataclass(frozen=True)
-class _Selection:
+class _Selection(NamedTuple):
     """What a focused run reads of each cached file.
 
     All of the files in focus; of the others, the collections its rules read

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from d365lint.model import Location
 
@@ -24,16 +24,14 @@ class AssemblyError(ValueError):
     """The bytes are not a readable .NET assembly."""
 
 
-@dataclass(frozen=True, slots=True)
-class UserString:
+class UserString(NamedTuple):
     """A string literal of the assembly's ``#US`` heap and its heap offset."""
 
     offset: int
     value: str
 
 
-@dataclass(frozen=True, slots=True)
-class MemberRef:
+class MemberRef(NamedTuple):
     """A member of another assembly that this one calls: ``Namespace.Type::Name`` and its signature blob."""
 
     namespace: str
@@ -46,8 +44,7 @@ class MemberRef:
         return f"{self.namespace}.{self.type_name}" if self.namespace else self.type_name
 
 
-@dataclass(frozen=True, slots=True)
-class Assembly:
+class Assembly(NamedTuple):
     """What a rule may know of a compiled assembly."""
 
     name: str

@@ -15,8 +15,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import tree_sitter
 
@@ -181,16 +180,14 @@ def arguments(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     return [child for child in args.named_children if child.type != "comment"]
 
 
-@dataclass(frozen=True, slots=True)
-class StringPiece:
+class StringPiece(NamedTuple):
     """A literal part of a string run; ``node`` is None for an interpolated value."""
 
     text: str
     node: tree_sitter.Node | None
 
 
-@dataclass(frozen=True, slots=True)
-class StringRun:
+class StringRun(NamedTuple):
     """A string as the code builds it: one literal, a template, or a ``+`` concatenation.
 
     URL rules search the joined text, so ``"/XRMServices/2011/" + "Organization.svc"``

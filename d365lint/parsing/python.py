@@ -6,8 +6,7 @@ than a pre-commit run on a script takes altogether.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from d365lint.model import Location, SourceFile
 
@@ -20,8 +19,7 @@ class PythonSyntaxError(ValueError):
     """The file is not valid Python."""
 
 
-@dataclass(frozen=True, slots=True)
-class PythonModule:
+class PythonModule(NamedTuple):
     """A parsed Python file and the positions of its nodes."""
 
     source: SourceFile

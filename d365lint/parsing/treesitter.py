@@ -12,7 +12,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import tree_sitter
 
@@ -121,8 +121,7 @@ class ParsedSource:
         return self.nodes().of(*types)
 
 
-@dataclass(frozen=True, slots=True)
-class NodeIndex:
+class NodeIndex(NamedTuple):
     """Named nodes in document order, their types alongside, and the nodes of each type."""
 
     nodes: tuple[tree_sitter.Node, ...]

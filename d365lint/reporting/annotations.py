@@ -23,8 +23,8 @@ carries the full list.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from d365lint.engine.run import Result
 from d365lint.model import Diagnostic, Location
@@ -37,8 +37,7 @@ _GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 _AZURE_TYPES = {"error": "error", "warning": "warning", "note": "warning"}
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
+class Annotation(NamedTuple):
     """One result as CI systems annotate it: a level, a place, a rule and a message."""
 
     level: str  # error, warning or note

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -26,8 +26,7 @@ from d365lint.parsing.text import DecodeError, LineIndex, decode_text
 from d365lint.parsing.xml import XmlDocument, XmlError, attribute, descendants, local_name, parse_xml
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
+class Exposure(NamedTuple):
     """A secret found in an artifact, with the component it belongs to and how to call the place."""
 
     secret: Secret

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter
 
@@ -241,8 +241,7 @@ SYSADMIN_GLOBAL_SHARE = 0.9
 _ADMIN_NAME = re.compile(r"\badmin", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(NamedTuple):
     """One privilege of a role, read as an action on a table (``prvWriteAccount``: write, account)."""
 
     action: str

@@ -15,8 +15,7 @@ import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from d365lint.model import CustomConnector, Location, RawFile, Solution
 from d365lint.parsing.text import DecodeError, decode_text
@@ -32,8 +31,7 @@ CONNECTION_PARAMETERS = "https://learn.microsoft.com/connectors/custom-connector
 # Reading the files
 
 
-@dataclass(frozen=True, slots=True)
-class JsonFile:
+class JsonFile(NamedTuple):
     """A connector file parsed as JSON, or the reason it is not JSON."""
 
     raw: RawFile
@@ -265,8 +263,7 @@ MAX_ICON_BYTES = 1024 * 1024
 ICON_SIDES = (100, 230)
 
 
-@dataclass(frozen=True, slots=True)
-class Png:
+class Png(NamedTuple):
     width: int
     height: int
     corner: tuple[int, int, int, int] | None

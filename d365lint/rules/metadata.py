@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from d365lint.model import EventHandler, Form, PluginStep, Solution, WebResourceType
 from d365lint.parsing.js_helpers import member_chain, string_value
@@ -207,8 +206,7 @@ def check_unmanaged_entity_assets(solution: Solution, context: RuleContext) -> I
 # Form handlers
 
 
-@dataclass(frozen=True, slots=True)
-class _ScriptNames:
+class _ScriptNames(NamedTuple):
     """What a library defines: dotted paths and, for leniency, the bare names of functions and properties."""
 
     paths: frozenset[str]

@@ -18,7 +18,7 @@ of the same solution.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from d365lint.analysis.js_flow import Function, Hide, IdentityChange, ScriptFlow, UiTarget, flow_of, reads_identity
 from d365lint.detectors.sensitivity import DEFAULT_SENSITIVE_PATTERNS, sensitive_pattern
@@ -115,8 +115,7 @@ as masked to everyone else).
 """
 
 
-@dataclass(frozen=True, slots=True)
-class _Usage:
+class _Usage(NamedTuple):
     """Where a solution uses a script: the forms that load it and the ribbon rules that call into it."""
 
     forms: tuple[Form, ...] = ()
@@ -499,8 +498,7 @@ _SCRIPT_CHECKS = frozenset({"CustomRule", "JavaScriptFunction"})
 _LOCATION_AREAS = 3  # Mscrm.<Form|HomepageGrid|SubGrid>.<table>.<button…>
 
 
-@dataclass(frozen=True, slots=True)
-class _Action:
+class _Action(NamedTuple):
     label: str
     privilege: str
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import tree_sitter
 
@@ -120,8 +119,7 @@ def _is_plugin_class(parsed: ParsedSource, declaration: tree_sitter.Node) -> boo
 # Rules over source and over assemblies
 
 
-@dataclass(frozen=True, slots=True)
-class AssemblyPattern:
+class AssemblyPattern(NamedTuple):
     """Member references that betray a pattern in a compiled assembly."""
 
     matches: Callable[[MemberRef], bool]
@@ -395,8 +393,7 @@ def _blocking(parsed: ParsedSource, node: tree_sitter.Node, task: tree_sitter.No
 
 # plugin-avoid-stateful-class ---------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class _Field:
+class _Field(NamedTuple):
     name: str
     node: tree_sitter.Node
     static: bool

@@ -19,7 +19,7 @@ contact: they give an anonymous visitor nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from d365lint.detectors.secrets import Secret, named_secret, scan_code, scan_text
 from d365lint.detectors.sensitivity import DEFAULT_SENSITIVE_PATTERNS, PERSONAL_DATA_TABLES, sensitive_pattern
@@ -59,8 +59,7 @@ WEBAPI_PREFIX = "webapi/"
 # ---------------------------------------------------------------- who can reach what
 
 
-@dataclass(frozen=True, slots=True)
-class Access:
+class Access(NamedTuple):
     """Who a permission really applies to: its roles (inherited by children) and its reach."""
 
     roles: tuple[str, ...]
@@ -85,8 +84,7 @@ def _access(permission: TablePermission, by_id: Mapping[str, TablePermission]) -
     return Access(roles, False, active)
 
 
-@dataclass(frozen=True, slots=True)
-class AnonymousGrant:
+class AnonymousGrant(NamedTuple):
     """A table permission that anonymous visitors hold, unscoped, through ``role``."""
 
     permission: TablePermission
@@ -191,8 +189,7 @@ def _verbs(privileges: list[str]) -> str:
 # ---------------------------------------------------------------- Web API settings
 
 
-@dataclass(frozen=True, slots=True)
-class WebApiTable:
+class WebApiTable(NamedTuple):
     """The ``Webapi/<table>/…`` settings of one table."""
 
     table: str
@@ -324,8 +321,7 @@ def _secret_finding(
 # ---------------------------------------------------------------- sec-portal-insecure-setting
 
 
-@dataclass(frozen=True, slots=True)
-class InsecureSetting:
+class InsecureSetting(NamedTuple):
     """A documented site setting and the value that weakens the site."""
 
     name: str

@@ -17,9 +17,9 @@ import pkgutil
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from d365lint.rules.base import Rule
 
@@ -36,8 +36,7 @@ class ExtensionError(Exception):
     """An extension or rule could not be loaded or is malformed."""
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     """Every known rule, by id, in a stable order."""
 
     rules: tuple[Rule, ...]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import tree_sitter
 
@@ -133,8 +133,7 @@ _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*(http://[^"')\s]+)"
 _HIDDEN_MARKUP = re.compile(r"<!--.*?-->|(?<=<script)(?:\b[^>]*>)?(?P<code>.*?)(?=</script\s*>)", re.I | re.S)
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(NamedTuple):
     """Where scanned markup lies and what it is: its file, first line, component and name for messages."""
 
     location: Location
