@@ -15,8 +15,10 @@ import gc
 import io
 import os
 import pickle
+import re
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,6 +36,7 @@ from d365lint.loading import cache as cache_module, parallel, sections, solution
 from d365lint.loading.discover import load
 from d365lint.model import Language, Location, Solution
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 from d365lint.rules.base import Finding, Rule, RuleContext, Severity, Target
 from tests.conftest import FIXTURES, ROOT, run_analysis
 from tests.support.pack import pack_to
@@ -444,6 +447,55 @@ def test_the_generator_and_the_benchmark_script_run_on_a_small_solution(tmp_path
         assert heading in completed.stdout
     assert "planted anti-patterns found                                 all" in completed.stdout
     assert "yes" in next(line for line in completed.stdout.splitlines() if "same findings" in line)
+
+
+_PATTERN_USES = {
+    "match": lambda p: p.match("Key=42 rest").groupdict(),
+    "fullmatch": lambda p: p.fullmatch("key=7") is not None,
+    "search": lambda p: p.search("a, key=1").span(),
+    "finditer": lambda p: [m.span() for m in p.finditer("a=1 b=2")],
+    "findall": lambda p: p.findall("a=1 b=2"),
+    "sub": lambda p: p.sub(r"\g<key>:\2", "a=1 b=2"),
+    "split": lambda p: p.split("x a=1 y"),
+    "attributes": lambda p: (p.pattern, p.flags, p.groups, dict(p.groupindex)),
+    "pickled": lambda p: pickle.loads(pickle.dumps(p)).search("z=9").group(0),
+}
+
+
+@pytest.mark.parametrize("use", _PATTERN_USES.values(), ids=_PATTERN_USES)
+def test_a_pattern_compiled_lazily_answers_as_the_compiled_one(use):
+    source, flags = r"(?P<key>[a-z]+)=(\d+)", re.IGNORECASE
+    assert use(compile_lazily(source, flags)) == use(re.compile(source, flags))
+
+
+def test_importing_d365lint_compiles_no_regular_expression():
+    """d365lint's patterns compile when first used: a pre-commit run on a script uses a third of them.
+
+    (Two are used while importing, and compile then.)
+    """
+    code = textwrap.dedent(
+        """
+        import pkgutil, importlib, re, sys
+        compiled = []
+        plain = re._compile
+        def counting(pattern, flags):
+            frame = sys._getframe(1)
+            while frame and frame.f_code.co_filename.startswith(re.__file__.rsplit("/", 1)[0]):
+                frame = frame.f_back
+            where = frame.f_code.co_filename if frame else ""
+            if "/d365lint/" in where and not where.endswith("/patterns.py"):  # a lazy one compiles when used
+                compiled.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+            return plain(pattern, flags)
+        re._compile = counting
+        import d365lint
+        for module in pkgutil.walk_packages(d365lint.__path__, "d365lint."):
+            if not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
+        print("\\n".join(compiled))
+        """
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert completed.stdout.strip() == ""
 
 
 def test_a_cache_written_by_another_version_is_replaced_not_kept_beside(tmp_path):

@@ -51,6 +51,7 @@ from d365lint.parsing.js_helpers import (
     without_calls,
 )
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 
 Node = tree_sitter.Node
 Symbol = tuple[int, str]
@@ -113,7 +114,7 @@ _REGION_KINDS = frozenset(
     {"if_statement", "ternary_expression", "while_statement", "do_statement", "for_statement", "for_in_statement",
      "switch_statement", "binary_expression", "statement_block", "program", "switch_case", "switch_default"}
 )
-_HANDLER_NAME = re.compile(r"^on[A-Z_]|on(load|change|save|select|tabstatechange|click)$", re.I)
+_HANDLER_NAME = compile_lazily(r"^on[A-Z_]|on(load|change|save|select|tabstatechange|click)$", re.I)
 _CONSTANTS = frozenset({"true", "false", "number", "string", "null", "undefined"})
 _CONSTANT_HOLDERS = frozenset(
     {"variable_declarator", "assignment_expression", "pair", "public_field_definition", "field_definition"}

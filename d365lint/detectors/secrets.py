@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple, cast
 
 from d365lint.parsing.json_text import JsonTextError, LocatedStr, parse_json, parse_located_json, raw_offset
+from d365lint.patterns import compile_lazily
 
 DEFAULT_KEYWORDS = (
     "password",
@@ -103,54 +104,54 @@ class _TokenFormat(NamedTuple):
 
 # Well-known formats. Each is specific enough to report wherever it appears.
 TOKEN_FORMATS = (
-    _TokenFormat("Azure storage account key", re.compile(r"AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)", re.I), 1),
-    _TokenFormat("Azure shared access key", re.compile(r"SharedAccessKey\s*=\s*([A-Za-z0-9+/]{42,44}=?)", re.I), 1),
-    _TokenFormat("SAS signature", re.compile(r"[?&;]sig=([A-Za-z0-9%+/_-]{30,}(?:%3D|=){0,2})", re.I), 1),
+    _TokenFormat("Azure storage account key", compile_lazily(r"AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)", re.I), 1),
+    _TokenFormat("Azure shared access key", compile_lazily(r"SharedAccessKey\s*=\s*([A-Za-z0-9+/]{42,44}=?)", re.I), 1),
+    _TokenFormat("SAS signature", compile_lazily(r"[?&;]sig=([A-Za-z0-9%+/_-]{30,}(?:%3D|=){0,2})", re.I), 1),
     _TokenFormat(
         "Azure Functions key",
-        re.compile(r"\.azurewebsites\.net/api/[^\s\"'<>?#]*\?(?:[^\s\"'<>#]*&)?code=([A-Za-z0-9_\-/+=%]{20,})", re.I),
+        compile_lazily(r"\.azurewebsites\.net/api/[^\s\"'<>?#]*\?(?:[^\s\"'<>#]*&)?code=([A-Za-z0-9_\-/+=%]{20,})", re.I),
         1,
     ),
     _TokenFormat(
         "Azure AD client secret",
-        re.compile(r"(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])"),
+        compile_lazily(r"(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])"),
         1,
     ),
-    _TokenFormat("JSON Web Token", re.compile(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"), 1),
+    _TokenFormat("JSON Web Token", compile_lazily(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"), 1),
     _TokenFormat(
         "private key",
-        re.compile(
+        compile_lazily(
             r"(-----BEGIN (?P<type>RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"
             r"(?:[\s\S]{0,8000}?-----END (?P=type)?PRIVATE KEY(?: BLOCK)?-----)?)"
         ),
         1,
     ),
-    _TokenFormat("AWS access key id", re.compile(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"), 1),
-    _TokenFormat("GitHub token", re.compile(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})\b"), 1),
-    _TokenFormat("GitLab token", re.compile(r"\b(glpat-[A-Za-z0-9_-]{20})\b"), 1),
-    _TokenFormat("npm token", re.compile(r"\b(npm_[A-Za-z0-9]{36})\b"), 1),
-    _TokenFormat("Google API key", re.compile(r"\b(AIza[0-9A-Za-z_-]{35})\b"), 1),
-    _TokenFormat("Google OAuth client secret", re.compile(r"\b(GOCSPX-[A-Za-z0-9_-]{28})\b"), 1),
-    _TokenFormat("Stripe secret key", re.compile(r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b"), 1),
-    _TokenFormat("Slack token", re.compile(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})\b"), 1),
+    _TokenFormat("AWS access key id", compile_lazily(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"), 1),
+    _TokenFormat("GitHub token", compile_lazily(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})\b"), 1),
+    _TokenFormat("GitLab token", compile_lazily(r"\b(glpat-[A-Za-z0-9_-]{20})\b"), 1),
+    _TokenFormat("npm token", compile_lazily(r"\b(npm_[A-Za-z0-9]{36})\b"), 1),
+    _TokenFormat("Google API key", compile_lazily(r"\b(AIza[0-9A-Za-z_-]{35})\b"), 1),
+    _TokenFormat("Google OAuth client secret", compile_lazily(r"\b(GOCSPX-[A-Za-z0-9_-]{28})\b"), 1),
+    _TokenFormat("Stripe secret key", compile_lazily(r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b"), 1),
+    _TokenFormat("Slack token", compile_lazily(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})\b"), 1),
     _TokenFormat(
-        "Slack webhook URL", re.compile(r"(https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,})"), 1
+        "Slack webhook URL", compile_lazily(r"(https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,})"), 1
     ),
     _TokenFormat(
         "Teams webhook URL",
-        re.compile(r"(https://[a-z0-9.-]+\.webhook\.office\.com/webhookb2/[^\s\"'<>]+/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"),
+        compile_lazily(r"(https://[a-z0-9.-]+\.webhook\.office\.com/webhookb2/[^\s\"'<>]+/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"),
         1,
     ),
-    _TokenFormat("SendGrid API key", re.compile(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b"), 1),
-    _TokenFormat("Twilio API key", re.compile(r"\b(SK[0-9a-f]{32})\b"), 1),
-    _TokenFormat("Mailchimp API key", re.compile(r"\b([0-9a-f]{32}-us[0-9]{1,2})\b"), 1),
-    _TokenFormat("OpenAI API key", re.compile(r"\b(sk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})\b"), 1),
-    _TokenFormat("Meta access token", re.compile(r"\b(EAA[A-Za-z0-9]{90,})\b"), 1),
-    _TokenFormat("Telegram bot token", re.compile(r"\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b"), 1),
-    _TokenFormat("Basic credentials", re.compile(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"), 1, _basic_credentials),
-    _TokenFormat("bearer token", re.compile(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)(?![A-Za-z0-9\-._~+/=])"), 1, is_random_token),
+    _TokenFormat("SendGrid API key", compile_lazily(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b"), 1),
+    _TokenFormat("Twilio API key", compile_lazily(r"\b(SK[0-9a-f]{32})\b"), 1),
+    _TokenFormat("Mailchimp API key", compile_lazily(r"\b([0-9a-f]{32}-us[0-9]{1,2})\b"), 1),
+    _TokenFormat("OpenAI API key", compile_lazily(r"\b(sk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})\b"), 1),
+    _TokenFormat("Meta access token", compile_lazily(r"\b(EAA[A-Za-z0-9]{90,})\b"), 1),
+    _TokenFormat("Telegram bot token", compile_lazily(r"\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b"), 1),
+    _TokenFormat("Basic credentials", compile_lazily(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"), 1, _basic_credentials),
+    _TokenFormat("bearer token", compile_lazily(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)(?![A-Za-z0-9\-._~+/=])"), 1, is_random_token),
     _TokenFormat(
-        "password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^/\s:@\"'<>]{3,})@[A-Za-z0-9]", re.I), 1, _url_password
+        "password in a URL", compile_lazily(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^/\s:@\"'<>]{3,})@[A-Za-z0-9]", re.I), 1, _url_password
     ),
 )
 
@@ -166,9 +167,9 @@ _XML_NAMED_VALUE = (
     r"""(?:\b(?:value|content)\s*=\s*"(?P<value>[^"<>]*)"|>\s*<value>(?P<element>[^<]*)</value>)"""
 )
 
-_DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+(?:;[\w-]+=[\w.-]+)*;base64,[A-Za-z0-9+/=\s]+", re.I)
+_DATA_URI = compile_lazily(r"data:[\w.+-]+/[\w.+-]+(?:;[\w-]+=[\w.-]+)*;base64,[A-Za-z0-9+/=\s]+", re.I)
 
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = compile_lazily(
     r"""^(?:
         <[^>]*> | \$\{[^}]*\} | \{\{.*\}\} | \{[A-Za-z_][\w.:-]*\} | \{\d+\} | %[A-Za-z0-9_]+% | %\([A-Za-z_]+\)s |
         \$\([^)]*\) | \$[A-Za-z_][A-Za-z0-9_]* | \#\{[^}]*\}\#? | __[A-Za-z0-9_]+__ | @\{.*\} | @[A-Za-z]+\(.*\).* |
@@ -177,22 +178,22 @@ _PLACEHOLDER = re.compile(
     )$""",
     re.I | re.X,
 )
-_EXPRESSION = re.compile(r"@\{|\{\{|\$\{|\#\{|\$\(")
-_KEY_VAULT_REFERENCE = re.compile(r"/subscriptions/[^/]+/resourceGroups/.+/providers/Microsoft\.KeyVault/vaults/", re.I)
-_KEY_VAULT_URI = re.compile(r"^https://[a-z0-9-]+\.vault\.azure\.net/secrets/", re.I)
-_LOGICAL_NAME = re.compile(r"^[A-Za-z]{2,8}_[A-Za-z][A-Za-z0-9_]*$")
-_GUID = re.compile(r"^[{(]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[})]?$", re.I)
-_INTEGRITY_HASH = re.compile(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_MEDIA_TYPE = re.compile(r"^(?:application|text|image|audio|video|multipart|font)/[\w.+-]+$", re.I)
-_FILE_NAME = re.compile(r"^[\w .\\/:-]*\.(?:pem|pfx|p12|key|crt|cer|json|txt|config|xml|env|ini|ya?ml|js|cs|dll)$", re.I)
+_EXPRESSION = compile_lazily(r"@\{|\{\{|\$\{|\#\{|\$\(")
+_KEY_VAULT_REFERENCE = compile_lazily(r"/subscriptions/[^/]+/resourceGroups/.+/providers/Microsoft\.KeyVault/vaults/", re.I)
+_KEY_VAULT_URI = compile_lazily(r"^https://[a-z0-9-]+\.vault\.azure\.net/secrets/", re.I)
+_LOGICAL_NAME = compile_lazily(r"^[A-Za-z]{2,8}_[A-Za-z][A-Za-z0-9_]*$")
+_GUID = compile_lazily(r"^[{(]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[})]?$", re.I)
+_INTEGRITY_HASH = compile_lazily(r"^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$")
+_EMAIL = compile_lazily(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_MEDIA_TYPE = compile_lazily(r"^(?:application|text|image|audio|video|multipart|font)/[\w.+-]+$", re.I)
+_FILE_NAME = compile_lazily(r"^[\w .\\/:-]*\.(?:pem|pfx|p12|key|crt|cer|json|txt|config|xml|env|ini|ya?ml|js|cs|dll)$", re.I)
 # Setting names and paths (AppSettings:ApiKey, Contoso.Integration.Secret, x-api-key, ClientSecret).
-_SETTING_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:[:./\\][A-Za-z_][A-Za-z0-9_-]*)+$")
-_WORDS = re.compile(r"^[A-Za-z][A-Za-z_-]*$")
-_CAMEL_WORDS = re.compile(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+$")
+_SETTING_PATH = compile_lazily(r"^[A-Za-z_][A-Za-z0-9_-]*(?:[:./\\][A-Za-z_][A-Za-z0-9_-]*)+$")
+_WORDS = compile_lazily(r"^[A-Za-z][A-Za-z_-]*$")
+_CAMEL_WORDS = compile_lazily(r"^(?:[a-z]+|[A-Z][a-z]{2,})(?:[A-Z][a-z]{2,})+$")
 # A site-relative URL whose segments are words (``/Account/Login``,
 # ``/forgot-password``); random characters after a slash still count.
-_URL_PATH = re.compile(r"^(?:/[A-Za-z][a-z0-9_.~-]*)+/?$")
+_URL_PATH = compile_lazily(r"^(?:/[A-Za-z][a-z0-9_.~-]*)+/?$")
 _NOT_SECRET_WORDS = frozenset(
     {"true", "false", "null", "none", "undefined", "required", "optional", "strict", "basic", "bearer", "token",
      "password", "secret", "string", "hidden", "enabled", "disabled", "yes", "no", "default", "empty", "n/a",
@@ -201,7 +202,7 @@ _NOT_SECRET_WORDS = frozenset(
 
 # A key that names something about a secret, not the secret: secretName,
 # keyVaultSecretUri, tokenEndpoint, passwordPolicy, apiKeyHeader, tokenHash...
-_METADATA_KEY = re.compile(
+_METADATA_KEY = compile_lazily(
     r"(name|id|uri|url|endpoint|path|type|ref|reference|field|column|attribute|policy|length|expiry|expires|expiresin|"
     r"expireson|expiration|lifetime|timeout|ttl|header|version|format|mode|provider|store|vault|source|label|hint|prompt|"
     r"hash|checksum|digest|thumbprint|fingerprint|file|filename|location|parameter|param|variable|setting|settings|"
@@ -214,19 +215,19 @@ _METADATA_KEY = re.compile(
     re.I,
 )
 # Keys that end in "key" are names unless the "key" is the credential: apiKey, accessKey, storage account key...
-_KEY_SUFFIX_CREDENTIALS = re.compile(
+_KEY_SUFFIX_CREDENTIALS = compile_lazily(
     r"(?:apikey|api_key|api-key|accesskey|access_key|accountkey|sharedaccesskey|subscriptionkey|subscription-key|"
     r"privatekey|private_key|secretkey|secret_key|secret-key|signingkey|masterkey|functionkey|functions-key|hostkey|"
     r"encryptionkey|authkey|servicekey|storagekey)$",
     re.I,
 )
-_NOT_CREDENTIAL_PREFIX = re.compile(
+_NOT_CREDENTIAL_PREFIX = compile_lazily(
     r"^(?:is|has|use|uses|show|hide|enable|allow|require|requires|max|min|get|on|validate|forgot|should|can|must)(?=[A-Z_-])"
 )
 _PASSWORD_WORDS = ("password", "passwd", "pwd", "passphrase")
 
 
-_SEPARATORS = re.compile(r"[^a-z0-9]")
+_SEPARATORS = compile_lazily(r"[^a-z0-9]")
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -328,9 +329,9 @@ def looks_like_secret(key: str, value: str) -> bool:
 def _keyword_patterns(keywords: Iterable[str]) -> tuple[re.Pattern[str], ...]:
     alternatives = "|".join(sorted({re.escape(k) for k in keywords}, key=len, reverse=True))
     return (
-        re.compile(_QUOTED_KEY_VALUE.format(keywords=alternatives), re.I),
-        re.compile(_XML_ELEMENT_VALUE.format(keywords=alternatives), re.I),
-        re.compile(_XML_NAMED_VALUE.format(keywords=alternatives), re.I),
+        compile_lazily(_QUOTED_KEY_VALUE.format(keywords=alternatives), re.I),
+        compile_lazily(_XML_ELEMENT_VALUE.format(keywords=alternatives), re.I),
+        compile_lazily(_XML_NAMED_VALUE.format(keywords=alternatives), re.I),
     )
 
 
@@ -574,10 +575,10 @@ def basic_pair_secret(value: str) -> Secret | None:
 
 # ---------------------------------------------------------------- signing in with a password
 
-_AUTH_TYPE = re.compile(r"\bAuthType\s*=\s*[\"']?(Office365|AD|OAuth)\b", re.I)
-_PASSWORD_SETTING = re.compile(r"(?:^|[;\"'\s])(?:Password|Pwd)\s*=", re.I)
-_GRANT_TYPE_PASSWORD = re.compile(r"\bgrant_type[\"']?\s*[:=]\s*[\"']?password\b", re.I)
-_SEGMENT_END = re.compile(r"[\"'\n<>`]")
+_AUTH_TYPE = compile_lazily(r"\bAuthType\s*=\s*[\"']?(Office365|AD|OAuth)\b", re.I)
+_PASSWORD_SETTING = compile_lazily(r"(?:^|[;\"'\s])(?:Password|Pwd)\s*=", re.I)
+_GRANT_TYPE_PASSWORD = compile_lazily(r"\bgrant_type[\"']?\s*[:=]\s*[\"']?password\b", re.I)
+_SEGMENT_END = compile_lazily(r"[\"'\n<>`]")
 
 
 PASSWORD_GRANT = "an OAuth password grant (grant_type=password)"

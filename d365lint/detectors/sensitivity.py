@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from d365lint.model import Column
+from d365lint.patterns import compile_lazily
 
 # Name fragments (matched in logical names and display names, ignoring case,
 # spaces, underscores and hyphens) that mark a column as sensitive.
@@ -82,7 +83,7 @@ DEFAULT_TRANSACTIONAL_TABLES = (
 # Standard tables that hold personal data (contact details of people).
 PERSONAL_DATA_TABLES = ("contact", "account", "lead", "incident", "systemuser", "adx_invitation", "msdyn_customerasset")
 
-_SEPARATORS = re.compile(r"[\s_\-.]+")
+_SEPARATORS = compile_lazily(r"[\s_\-.]+")
 
 
 # The same separators for ASCII text, dropped by str.translate: several times faster than the

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import re
 
+from d365lint.patterns import compile_lazily
+
 # A folder or project named Test/Tests/UnitTests (``Contoso.Plugins.Tests/``), or a file ``…Tests.cs``.
-_TEST_PATH = re.compile(r"(?:^|[/\\.])(?:unit)?tests?(?:[/\\.]|$)|tests?\.cs$|spec\.cs$", re.I)
+_TEST_PATH = compile_lazily(r"(?:^|[/\\.])(?:unit)?tests?(?:[/\\.]|$)|tests?\.cs$|spec\.cs$", re.I)
 # Types only code running inside Dataverse touches: the plug-in and workflow contracts and their contexts.
-_SERVER_MARKERS = re.compile(
+_SERVER_MARKERS = compile_lazily(
     r"\b(?:IPlugin|CodeActivity|IPluginExecutionContext\d*|IWorkflowContext|CodeActivityContext|ITracingService"
     r"|IOrganizationServiceFactory|LocalPluginContext|PluginBase)\b"
 )
 # A program's entry point, or a connection made from outside Dataverse.
-_CLIENT_MARKERS = re.compile(
+_CLIENT_MARKERS = compile_lazily(
     r"\bstatic\s+(?:async\s+)?(?:void|int|Task(?:<int>)?)\s+Main\s*\(|\bnew\s+(?:CrmServiceClient|ServiceClient|OrganizationServiceProxy)\s*\("
 )
-_SDK_MARKERS = re.compile(r"\bMicrosoft\.(?:Xrm|Crm)\.Sdk\b|\bIOrganizationService\b")
+_SDK_MARKERS = compile_lazily(r"\bMicrosoft\.(?:Xrm|Crm)\.Sdk\b|\bIOrganizationService\b")
 
 
 def is_test_path(path: str) -> bool:

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 from typing import NamedTuple
 
+from d365lint.patterns import compile_lazily
+
 # Hosts whose http:// URIs name XML namespaces, schemas or vocabularies.
 NAMESPACE_HOSTS = frozenset(
     {
@@ -38,9 +40,9 @@ NAMESPACE_HOSTS = frozenset(
 LOCAL_HOSTS = frozenset({"localhost", "0.0.0.0"})
 
 # A URL ends at white space, quotes, markup, brackets or a separator of configuration text.
-_HTTP_URL = re.compile(r"http://[^\s\"'<>(){}\[\]\\,;|`^]+", re.I)
+_HTTP_URL = compile_lazily(r"http://[^\s\"'<>(){}\[\]\\,;|`^]+", re.I)
 # Markup that makes the URL which follows a namespace name, not an address.
-_NAMESPACE_CONTEXT = re.compile(
+_NAMESPACE_CONTEXT = compile_lazily(
     r"(?:xmlns(?::[\w.-]+)?|schemaLocation|noNamespaceSchemaLocation|targetNamespace|namespace)\s*=\s*[\"']?\s*$",
     re.I,
 )

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from d365lint.model import Language, Location, PortalSite, Solution, Workspace
 from d365lint.parsing.text import DecodeError, decode_text
+from d365lint.patterns import compile_lazily
 from d365lint.reporting.sources import file_text
 from d365lint.rules.base import Finding, matches_rule
 from d365lint.rules.registry import load_rules
@@ -77,11 +78,11 @@ _OPENERS = {
     Syntax.MARKUP: ("<!--", "//", "/*"),
 }
 _CLOSERS = {"/*": "*/", "<!--": "-->"}
-_DIRECTIVE = re.compile(
+_DIRECTIVE = compile_lazily(
     r"(?P<opener>//|/\*|<!--|#)[ \t]*(?P<kind>d365lint-disable-next-line\b|d365lint:[ \t]*disable[ \t]*=)(?P<body>.*)$"
 )
-_RULE_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?=[\s,:]|$)")
-_REASON_SEPARATOR = re.compile(r"^(?:--|—|-|:)\s*")
+_RULE_ID = compile_lazily(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?=[\s,:]|$)")
+_REASON_SEPARATOR = compile_lazily(r"^(?:--|—|-|:)\s*")
 
 
 class Directive(NamedTuple):

@@ -50,6 +50,7 @@ from d365lint.parsing.xml import (
     local_name,
     localized_label,
 )
+from d365lint.patterns import compile_lazily
 
 # SdkMessageId values are the same in every environment for platform messages.
 # Source: Microsoft Learn, "Use messages with the SDK for .NET" (the sdkmessagefilters
@@ -72,7 +73,7 @@ KNOWN_MESSAGE_IDS = {
     "20bebb1b-ea3e-db11-86a7-000a3a5473e8": "Update",
     "f6bdbb1b-ea3e-db11-86a7-000a3a5473e8": "RetrieveUnpublishedMultiple",
 }
-_STEP_NAME_MESSAGE = re.compile(r":\s*([A-Za-z_]+)\s+of\s+([A-Za-z0-9_]+)", re.I)
+_STEP_NAME_MESSAGE = compile_lazily(r":\s*([A-Za-z_]+)\s+of\s+([A-Za-z0-9_]+)", re.I)
 
 _TRUE = {"1", "true"}
 

@@ -27,13 +27,14 @@ from lxml import etree
 from d365lint.model import Location
 from d365lint.parsing.text import sniff_encoding
 from d365lint.parsing.xml import XmlDocument, XmlError, local_name, parse_xml
+from d365lint.patterns import compile_lazily
 
 PIECE_BYTES = 1 << 20
 """The components of one section are read together up to about this size."""
 _NAME_START = rb"(?=[A-Za-z_])"
 # A start tag, its attribute values quoted (a '>' may stand inside them).
-_START_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
-_FIRST_INDENTED = re.compile(rb"\r?\n([ \t]*)<" + _NAME_START)
+_START_TAG = compile_lazily(rb"<([A-Za-z_][\w.:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+_FIRST_INDENTED = compile_lazily(rb"\r?\n([ \t]*)<" + _NAME_START)
 
 
 class Piece(NamedTuple):

@@ -76,6 +76,7 @@ from d365lint.model import (
 )
 from d365lint.parsing.text import DecodeError, decode_text
 from d365lint.parsing.xml import XmlDocument, XmlError, child, children, descendants, local_name, parse_xml
+from d365lint.patterns import compile_lazily
 
 ENV_VAR_VALUES_FILE = "environmentvariablevalues.json"
 # SolutionPackager keeps every service endpoint in one file, PluginAssemblies/ServiceEndpoints.xml.
@@ -83,7 +84,7 @@ SERVICE_ENDPOINTS_FILE = "serviceendpoints.xml"
 # Folders whose files the model keeps as bytes for the rule families that read them
 # (exports keep connector files in Connector/, pac solution unpack in Connectors/).
 RAW_FILE_FOLDERS = ("workflows/", "connectors/", "connector/", "data/")
-_MANAGED_TWIN = re.compile(r"_managed(\.[a-z]+)?\.xml$", re.I)
+_MANAGED_TWIN = compile_lazily(r"_managed(\.[a-z]+)?\.xml$", re.I)
 
 # The files a custom connector names, by the element that names them.
 CONNECTOR_FILES = ("openapidefinition", "connectionparameters", "iconblob")

@@ -6,11 +6,12 @@ import re
 
 from d365lint.model import Language, SourceFile
 from d365lint.parsing.text import LineIndex
+from d365lint.patterns import compile_lazily
 
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
-_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
+_SCRIPT = compile_lazily(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
+_TYPE = compile_lazily(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
 _SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"}
-_LIQUID = re.compile(r"\{\{|\{%")
+_LIQUID = compile_lazily(r"\{\{|\{%")
 
 
 def has_liquid(text: str) -> bool:

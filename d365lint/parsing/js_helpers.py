@@ -20,6 +20,7 @@ from typing import Any, NamedTuple, TypeVar
 import tree_sitter
 
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 
 T = TypeVar("T")
 Chain = tuple[str, ...]
@@ -40,7 +41,7 @@ _FUNCTION_TYPES = frozenset(
     {"function_declaration", "function_expression", "function", "arrow_function", "generator_function_declaration",
      "generator_function", "method_definition"}
 )
-_STRING_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_STRING_ESCAPE = compile_lazily(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import bisect
 import codecs
-import re
 from itertools import accumulate
 
 from d365lint.model import Location, TextValue
+from d365lint.patterns import compile_lazily
 
-_XML_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_XML_DECLARED_ENCODING = compile_lazily(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),

@@ -17,12 +17,13 @@ from lxml import etree
 
 from d365lint.model import Location
 from d365lint.parsing.text import DecodeError, LineIndex, decode_text
+from d365lint.patterns import compile_lazily
 
 # Comments, CDATA, processing instructions and declarations are skipped;
 # group 1 captures the start of a real start tag.
-_MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!(?:[^\[>]|\[[^\]]*\])*>|<([A-Za-z_])", re.S)
+_MARKUP = compile_lazily(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!(?:[^\[>]|\[[^\]]*\])*>|<([A-Za-z_])", re.S)
 # The same, for text without comments, CDATA, declarations or processing instructions.
-_START_TAG = re.compile(r"<[A-Za-z_]")
+_START_TAG = compile_lazily(r"<[A-Za-z_]")
 
 
 class XmlError(ValueError):

@@ -8,7 +8,6 @@ never written.
 
 from __future__ import annotations
 
-import re
 import zipfile
 import zlib
 from functools import lru_cache
@@ -16,11 +15,12 @@ from pathlib import Path
 
 from d365lint.model import Location
 from d365lint.parsing.text import DecodeError, decode_text
+from d365lint.patterns import compile_lazily
 
 _MAX_MEMBER_SIZE = 64 * 1024 * 1024
 # The line breaks of XML and of GitHub's line hashes; str.splitlines would
 # also split at form feeds, U+0085 and U+2028 and count lines differently.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_BREAK = compile_lazily(r"\r\n|\r|\n")
 
 
 def read_bytes(path: str, member: str | None = None) -> bytes | None:

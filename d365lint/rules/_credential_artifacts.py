@@ -24,6 +24,7 @@ from d365lint.parsing.assembly import Assembly
 from d365lint.parsing.html import script_spans
 from d365lint.parsing.text import DecodeError, LineIndex, decode_text
 from d365lint.parsing.xml import XmlDocument, XmlError, attribute, descendants, local_name, parse_xml
+from d365lint.patterns import compile_lazily
 
 
 class Exposure(NamedTuple):
@@ -89,7 +90,7 @@ def _stem(raw: RawFile) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-_GUID_SUFFIX = re.compile(r"-[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+_GUID_SUFFIX = compile_lazily(r"-[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 
 
 def _display_name(raw: RawFile) -> str:
@@ -106,7 +107,7 @@ def _located(secrets: list[Secret], text: str, base: Location, component: str, p
 
 # XAML names CLR namespaces with spaces ("…;assembly=System.Activities, Version=4.0.0.0, …"), which
 # libxml2 rejects as namespace URIs; the same number of underscores keeps every offset.
-_NAMESPACE_DECLARATION = re.compile(rb'(xmlns(?::[\w.-]+)?\s*=\s*")([^"]*)"')
+_NAMESPACE_DECLARATION = compile_lazily(rb'(xmlns(?::[\w.-]+)?\s*=\s*")([^"]*)"')
 
 
 def _parse(raw: RawFile) -> XmlDocument | None:
@@ -119,9 +120,9 @@ def _parse(raw: RawFile) -> XmlDocument | None:
 
 # ---------------------------------------------------------------- classic workflows (XAML)
 
-_VB_STRING = re.compile(r'"((?:[^"]|"")*)"')
+_VB_STRING = compile_lazily(r'"((?:[^"]|"")*)"')
 # A variable passed on: [CustomActivityStep1_1_converted], or cast: [DirectCast(CustomActivityStep1_1_converted, System.String)].
-_VARIABLE = re.compile(r"^\[\s*(?:(?:DirectCast|CType|TryCast)\(\s*)?([A-Za-z_][\w]*)\s*(?:,[^\]]*\))?\s*\]$")
+_VARIABLE = compile_lazily(r"^\[\s*(?:(?:DirectCast|CType|TryCast)\(\s*)?([A-Za-z_][\w]*)\s*(?:,[^\]]*\))?\s*\]$")
 
 
 def _xaml_exposures(raw: RawFile, extra: tuple[str, ...]) -> Iterator[Exposure]:
@@ -203,8 +204,8 @@ def _resolve(variable: str, literals: dict[str, tuple[str, etree._Element]], ali
 
 # ---------------------------------------------------------------- configuration data (data.xml)
 
-_NAME_FIELD = re.compile(r"(?:^|_)(?:name|key|settingname)$", re.I)
-_VALUE_FIELD = re.compile(r"(?:^|_)(?:value|settingvalue|secret)$", re.I)
+_NAME_FIELD = compile_lazily(r"(?:^|_)(?:name|key|settingname)$", re.I)
+_VALUE_FIELD = compile_lazily(r"(?:^|_)(?:value|settingvalue|secret)$", re.I)
 
 
 def _data_exposures(raw: RawFile, extra: tuple[str, ...]) -> Iterator[Exposure]:
@@ -257,9 +258,9 @@ def html_exposures(page: SourceFile, extra: tuple[str, ...]) -> Iterator[Exposur
 
 # ---------------------------------------------------------------- compiled assemblies
 
-_KEY_STRING = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+_KEY_STRING = compile_lazily(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 # Generated, not written: hex, or random characters with the punctuation of base64 and secret formats.
-_GENERATED = re.compile(r"^(?:[0-9a-fA-F]{16,}|(?=.*[~+/=.-])[A-Za-z0-9~+/=._-]{16,})$")
+_GENERATED = compile_lazily(r"^(?:[0-9a-fA-F]{16,}|(?=.*[~+/=.-])[A-Za-z0-9~+/=._-]{16,})$")
 
 
 def assembly_exposures(assembly: Assembly, extra: tuple[str, ...]) -> Iterator[Exposure]:

@@ -25,6 +25,7 @@ from d365lint.model import Language, Location
 from d365lint.parsing.js_helpers import string_value, unwrap
 from d365lint.parsing.python import PythonModule
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 
 # Positional parameters of credential APIs: type or method name -> {argument index: what it receives}.
 CSHARP_CREDENTIAL_ARGUMENTS: Mapping[str, Mapping[int, str]] = {
@@ -68,7 +69,7 @@ PYTHON_CREDENTIAL_ARGUMENTS: Mapping[str, Mapping[int, str]] = {
 }
 # Calls that turn "user:password" into Basic credentials.
 _ENCODERS = frozenset({"GetBytes", "btoa", "from", "b64encode", "encode"})
-_BASE64_HINT = re.compile(r"base64|btoa|b64encode", re.I)
+_BASE64_HINT = compile_lazily(r"base64|btoa|b64encode", re.I)
 _COMPARISONS = frozenset({"==", "!=", "===", "!=="})
 
 
@@ -110,7 +111,7 @@ def _identity(location: Location) -> Location:
 
 _CSHARP_STRINGS = frozenset({"string_literal", "verbatim_string_literal", "raw_string_literal", "interpolated_string_expression"})
 _SCRIPT_STRINGS = frozenset({"string", "template_string"})
-_CSHARP_ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{1,4}|.)", re.S)
+_CSHARP_ESCAPES = compile_lazily(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{1,4}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 
 

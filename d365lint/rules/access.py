@@ -18,6 +18,7 @@ import tree_sitter
 from d365lint.detectors.sources import is_client_program, is_test_path, uses_sdk
 from d365lint.model import Role, RolePrivilege, Solution, Table
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
 
 DAY_ONE = "https://learn.microsoft.com/dynamics365/guidance/implementation-guide/security-strategy-day-one-priority"
@@ -79,10 +80,10 @@ _REFERENCE_WORDS = frozenset(
         "setting", "settings", "config", "configuration", "configurations",
     }
 )  # fmt: skip
-_REFERENCE_DESCRIPTION = re.compile(
+_REFERENCE_DESCRIPTION = compile_lazily(
     r"\b(?:reference data|lookup (?:table|data|values?|list)|master data|configuration|settings)\b", re.I
 )
-_WORD = re.compile(r"[A-Za-z]+")
+_WORD = compile_lazily(r"[A-Za-z]+")
 # Tables whose lookups the platform adds when a table enables notes, activities,
 # connections or documents: they attach records to any row, reference data or not.
 _ATTACHED_RECORDS = frozenset(
@@ -210,7 +211,7 @@ Good:
 ```
 """
 
-_PRIVILEGE = re.compile(r"^prv(AppendTo|Append|Create|Read|Write|Delete|Assign|Share)(\w+)$", re.I)
+_PRIVILEGE = compile_lazily(r"^prv(AppendTo|Append|Create|Read|Write|Delete|Assign|Share)(\w+)$", re.I)
 # Security-administration tables, by the table part of their privilege names.
 SECURITY_ADMIN_TABLES = {
     "role": "security roles",
@@ -238,7 +239,7 @@ CUSTOMIZATION_PRIVILEGES = frozenset(
 )  # fmt: skip
 SYSADMIN_MIN_PRIVILEGES = 100
 SYSADMIN_GLOBAL_SHARE = 0.9
-_ADMIN_NAME = re.compile(r"\badmin", re.I)
+_ADMIN_NAME = compile_lazily(r"\badmin", re.I)
 
 
 class Grant(NamedTuple):
@@ -421,8 +422,8 @@ _SHARING_MESSAGES = frozenset({"GrantAccess", "ModifyAccess"})
 _LOOPS = frozenset({"for_statement", "foreach_statement", "while_statement", "do_statement"})
 _LOOP_METHODS = frozenset({"ForEach", "Select", "SelectMany", "ForAll"})
 _BOUNDARIES = frozenset({"method_declaration", "local_function_statement", "constructor_declaration", "class_declaration"})
-_ON_CREATE_NAME = re.compile(r"(?:^|On|Post|Pre|After|Before|Handle)Create(?:d)?(?:Plugin|Handler|Step)?$")
-_CREATE_BRANCH = re.compile(r"MessageName[\s\S]*[\"']Create[\"']|[\"']Create[\"'][\s\S]*MessageName", re.I)
+_ON_CREATE_NAME = compile_lazily(r"(?:^|On|Post|Pre|After|Before|Handle)Create(?:d)?(?:Plugin|Handler|Step)?$")
+_CREATE_BRANCH = compile_lazily(r"MessageName[\s\S]*[\"']Create[\"']|[\"']Create[\"'][\s\S]*MessageName", re.I)
 
 
 def _simple_type_name(parsed: ParsedSource, node: tree_sitter.Node | None) -> str:

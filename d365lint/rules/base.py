@@ -9,15 +9,15 @@ unit of the model, and the engine does the rest. One metadata object drives
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from d365lint.model import SOLUTION_COLLECTIONS, Location, Solution, SourceFile
 from d365lint.parsing.treesitter import ParsedSource, parse_source
+from d365lint.patterns import compile_lazily
 
-RULE_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+RULE_ID = compile_lazily(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 DOCS_BASE_URI = "https://github.com/d365lint/d365lint/blob/main/docs/rules/"
 ALL_RULES = "ALL"
 

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from d365lint.model import CustomConnector, Location, RawFile, Solution
 from d365lint.parsing.text import DecodeError, decode_text
+from d365lint.patterns import compile_lazily
 from d365lint.rules._checker import checker_rule
 from d365lint.rules.base import Finding, Precision, Rule, RuleContext, Severity, Target
 
@@ -209,7 +210,7 @@ def check_swagger_extended(connector: CustomConnector, context: RuleContext) -> 
                            f"{visibility!r}; use one of {', '.join(VISIBILITIES)}.", f"{where}: x-ms-visibility {visibility}")
 
 
-_GENERIC_TITLE_WORDS = re.compile(r"\b(api|connector|power\s*(apps|automate|platform)|copilot\s*studio)\b", re.I)
+_GENERIC_TITLE_WORDS = compile_lazily(r"\b(api|connector|power\s*(apps|automate|platform)|copilot\s*studio)\b", re.I)
 MAX_TITLE = 30
 
 
@@ -234,7 +235,7 @@ def check_title(connector: CustomConnector, context: RuleContext) -> Iterator[Fi
 # ---------------------------------------------------------------------------
 # Brand colour and icon
 
-_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HEX_COLOR = compile_lazily(r"^#[0-9a-fA-F]{6}$")
 RESERVED_COLORS = {"#007ee5": "the default blue", "#ffffff": "white"}
 
 

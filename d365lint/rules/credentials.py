@@ -37,6 +37,7 @@ from d365lint.parsing.assembly import Assembly
 from d365lint.parsing.python import PythonModule
 from d365lint.parsing.text import DecodeError, LineIndex, decode_text, text_value_location
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 from d365lint.redaction import redact
 from d365lint.rules._credential_artifacts import Exposure, artifact_kind, assembly_exposures, html_exposures, raw_file_exposures
 from d365lint.rules._credential_code import Literal, call_name, call_nodes, code_literals, python_calls, python_literals
@@ -133,7 +134,7 @@ _FIX_INTEGRATION = "Rotate it and read it from Azure Key Vault or a managed iden
 
 
 # A key is named in a message only when it is a plain name: a key literal could itself hold a token.
-_PLAIN_KEY = re.compile(r"^[A-Za-z_$@][\w.:/$@-]{0,79}$")
+_PLAIN_KEY = compile_lazily(r"^[A-Za-z_$@][\w.:/$@-]{0,79}$")
 
 
 def _finding(secret: Secret, location: Location, component: str, place: str, fix: str) -> Finding:
@@ -253,7 +254,7 @@ HARDCODED_CREDENTIAL = Rule(
 # ---------------------------------------------------------------- sec-credential-column
 
 # What a column or environment variable is *for*, by its name (words split at case changes and underscores).
-_SECRET_PURPOSE = re.compile(
+_SECRET_PURPOSE = compile_lazily(
     r"pass(?:word|wd|phrase)|\bpwd\b|secret|api[\s_-]?key|(?:access|account|subscription|shared[\s_-]?access|service|"
     r"function|host|master|signing|encryption|auth|private|storage|integration|partner|export)[\s_-]?key\b|"
     r"(?:\b|access|auth|bearer|refresh|sas|api|security|session)[\s_-]?token\b|connection[\s_-]?string|"
@@ -261,21 +262,21 @@ _SECRET_PURPOSE = re.compile(
     re.I,
 )
 # Names that mention a credential but name something about it: contoso_passwordexpiry, contoso_ApiKeyHeaderName.
-_METADATA_SUFFIX = re.compile(
+_METADATA_SUFFIX = compile_lazily(
     r"(?:name|id|uri|url|endpoint|type|expiry|expires|expireson|expiration|date|changedon|hint|policy|length|required|"
     r"enabled|changed|reset|status|count|attempts|header|lifetime|format|mode|version|provider)s?$",
     re.I,
 )
 # How descriptions say that something holds a secret ("API key for the partner API", "used for passwords").
 # "Credential" and a bare "key" are left out: professional credentials and configuration keys are common columns.
-_DESCRIBED_SECRET = re.compile(
+_DESCRIBED_SECRET = compile_lazily(
     r"pass(?:word|wd|phrase)|client[\s_-]?secret|secret[\s_-]?key|api[\s_-]?key|(?:access|subscription|"
     r"shared[\s_-]?access|account|private)[\s_-]?key|connection[\s_-]?string|(?:access|bearer|refresh|api|auth|sas)"
     r"[\s_-]token",
     re.I,
 )
 # What only points at a secret, or only describes one.
-_REFERENCE_PURPOSE = re.compile(
+_REFERENCE_PURPOSE = compile_lazily(
     r"key[\s_-]?vault|reference|secret[\s_-]?(?:name|uri|url|id|identifier)|\buri\b|\burl\b|\bname of\b|identifier|"
     r"\b(?:whether|number of|minimum|maximum|length|policy|expir\w*|hint|format|endpoint)\b",
     re.I,
@@ -496,10 +497,10 @@ _PASSWORD_FLOW_CALLS = frozenset({
     "acquireTokenWithUsernamePassword", "UsernamePasswordCredential", "UserPasswordCredential",
 })
 _DATAVERSE_CLIENTS = frozenset({"CrmServiceClient", "ServiceClient", "OrganizationServiceProxy", "OrganizationWebProxyClient"})
-_USER_CREDENTIALS = re.compile(r"password|passwd|\bpwd|NetworkCredential|ClientCredentials|SecureString|\"[^\"@\s]+@[^\"@\s]+\"", re.I)
+_USER_CREDENTIALS = compile_lazily(r"password|passwd|\bpwd|NetworkCredential|ClientCredentials|SecureString|\"[^\"@\s]+@[^\"@\s]+\"", re.I)
 # Variables holding a user's credentials: `var secure = new SecureString();`
-_CREDENTIAL_VARIABLE = re.compile(r"\b(\w+)\s*=\s*new\s+(?:System\.Security\.)?(?:SecureString|NetworkCredential|ClientCredentials)\b")
-_CLIENT_CREDENTIALS_PASSWORD = re.compile(r"UserName\s*\.\s*Password$")
+_CREDENTIAL_VARIABLE = compile_lazily(r"\b(\w+)\s*=\s*new\s+(?:System\.Security\.)?(?:SecureString|NetworkCredential|ClientCredentials)\b")
+_CLIENT_CREDENTIALS_PASSWORD = compile_lazily(r"UserName\s*\.\s*Password$")
 _CLIENT_CREDENTIALS_PASSWORD_TEXT = ".Password"
 
 

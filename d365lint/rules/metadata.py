@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from d365lint.model import EventHandler, Form, PluginStep, Solution, WebResourceType
 from d365lint.parsing.js_helpers import member_chain, string_value
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 from d365lint.rules._checker import checker_rule
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
 
@@ -165,7 +166,7 @@ def check_missing_unmanaged_dependencies(solution: Solution, context: RuleContex
 
 
 # Microsoft's own tables: no publisher prefix, or a prefix of a Microsoft first-party app.
-_MICROSOFT_PREFIXES = re.compile(r"^(?:msdyn|msdynce|msdynmkt|msdyncrm|mspp|msfp|mserp|msevtmgt|msa|msft|adx|mspcat)_")
+_MICROSOFT_PREFIXES = compile_lazily(r"^(?:msdyn|msdynce|msdynmkt|msdyncrm|mspp|msfp|mserp|msevtmgt|msa|msft|adx|mspcat)_")
 
 
 def _is_microsoft_table(schema_name: str) -> bool:

@@ -22,6 +22,7 @@ import tree_sitter
 from d365lint.detectors.sources import is_server_code, is_test_path, uses_sdk
 from d365lint.parsing.assembly import Assembly, MemberRef
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 from d365lint.rules._checker import checker_rule, reported_as
 from d365lint.rules.base import Finding, Precision, Related, Rule, RuleContext, Severity, Target
 
@@ -340,7 +341,7 @@ def _is_task(parsed: ParsedSource, node: tree_sitter.Node | None, task_vars: Map
 
 # HttpClient and HttpContent have no synchronous methods on .NET Framework 4.6.2, which plug-ins target; Microsoft's
 # own plug-in sample blocks on them, so those waits are notes, not warnings.
-_IO_ASYNC = re.compile(r"^(?:Get|Post|Put|Patch|Delete|Send)Async$|^ReadAs\w*Async$|^(?:GetString|GetByteArray|GetStream)Async$")
+_IO_ASYNC = compile_lazily(r"^(?:Get|Post|Put|Patch|Delete|Send)Async$|^ReadAs\w*Async$|^(?:GetString|GetByteArray|GetStream)Async$")
 
 
 def _is_io_task(parsed: ParsedSource, node: tree_sitter.Node | None, task_vars: Mapping[str, bool]) -> bool:

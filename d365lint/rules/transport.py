@@ -23,6 +23,7 @@ from d365lint.detectors.transport import insecure_urls, is_insecure_url
 from d365lint.model import Location, Solution, SourceFile, TextValue, WebResourceType
 from d365lint.parsing.text import DecodeError, LineIndex, decode_text, text_value_location
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 from d365lint.rules.base import Finding, Precision, Rule, RuleContext, Severity, Target
 
 GUIDANCE = "https://learn.microsoft.com/dynamics365/guidance/implementation-guide/security-strategy-security-controls"
@@ -126,11 +127,11 @@ def _solution_findings(solution: Solution) -> Iterator[Finding]:
 # <link> and <base>; on <a> it is a link the user follows, not an endpoint.
 _FETCH_ATTRIBUTES = frozenset({"src", "action", "formaction", "data", "poster", "background", "codebase", "manifest", "srcset"})
 _HREF_LOADS = frozenset({"link", "base"})
-_START_TAG = re.compile(r"""<([A-Za-z][\w:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-_ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-_CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*(http://[^"')\s]+)""", re.I)
+_START_TAG = compile_lazily(r"""<([A-Za-z][\w:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTRIBUTE = compile_lazily(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_CSS_URL = compile_lazily(r"""(?:url\(\s*["']?|@import\s+["'])\s*(http://[^"')\s]+)""", re.I)
 # Comments, and the code of script blocks (their src attribute stays): scripts have their own rule.
-_HIDDEN_MARKUP = re.compile(r"<!--.*?-->|(?<=<script)(?:\b[^>]*>)?(?P<code>.*?)(?=</script\s*>)", re.I | re.S)
+_HIDDEN_MARKUP = compile_lazily(r"<!--.*?-->|(?<=<script)(?:\b[^>]*>)?(?P<code>.*?)(?=</script\s*>)", re.I | re.S)
 
 
 class Place(NamedTuple):
@@ -192,8 +193,8 @@ _STRING_LITERALS = ("string_literal", "verbatim_string_literal", "raw_string_lit
 _VALIDATION_CALLBACKS = frozenset({"ServerCertificateValidationCallback", "ServerCertificateCustomValidationCallback"})
 _VALIDATOR_TYPES = frozenset({"RemoteCertificateValidationCallback", "SslStream"})
 _ACCEPT_ANY = "DangerousAcceptAnyServerCertificateValidator"
-_NAMESPACE_NAME = re.compile(r"namespace|xmlns|\bns\b", re.I)
-_WEB_SITE_NAME = re.compile(r"web_?site|home_?page", re.I)
+_NAMESPACE_NAME = compile_lazily(r"namespace|xmlns|\bns\b", re.I)
+_WEB_SITE_NAME = compile_lazily(r"web_?site|home_?page", re.I)
 
 
 def _literal_value(parsed: ParsedSource, node: tree_sitter.Node) -> str:

@@ -37,6 +37,7 @@ from d365lint.parsing.js_helpers import (
     without_calls,
 )
 from d365lint.parsing.treesitter import ParsedSource
+from d365lint.patterns import compile_lazily
 from d365lint.rules._checker import checker_rule
 from d365lint.rules.base import Finding, Precision, Rule, RuleContext, Severity, Target
 
@@ -73,7 +74,7 @@ def _is_html_page(parsed: ParsedSource) -> bool:
 
 # Scripts that are not web resources of the app: build and test tooling (Node runs it) and vendored libraries,
 # which their authors maintain (the checker's users exclude them with ExcludedFileNamePattern, e.g. "*jquery*").
-_NOT_APP_SCRIPT = re.compile(
+_NOT_APP_SCRIPT = compile_lazily(
     r"(^|/)(node_modules|__tests__|__mocks__)/"
     r"|\.(mjs|cjs)$|(^|/)[^/]*\.(config|conf|test|spec)\.[cm]?[jt]sx?$|(^|/)(gulpfile|gruntfile|webpack\.[^/]*|\.eslintrc)\.[cm]?js$"
     r"|\.min\.js$|(^|/)(jquery|bootstrap|knockout|moment|lodash|underscore|require|json2|handlebars|angular|react|vue|d3"
@@ -125,7 +126,7 @@ def _root(chain: Chain) -> str | None:
 
 
 # The word a member expression's text starts with: its innermost name when that is an identifier.
-_LEADING_WORD = re.compile(rb"[A-Za-z_$\\\x80-\xff][\w$\\\x80-\xff]*")
+_LEADING_WORD = compile_lazily(rb"[A-Za-z_$\\\x80-\xff][\w$\\\x80-\xff]*")
 
 
 def _leading_word(ix: ScriptIndex, node: tree_sitter.Node) -> str | None:
@@ -385,7 +386,7 @@ def check_no_html_method(parsed: ParsedSource, context: RuleContext) -> Iterator
                        "use .text() or build elements.")
 
 
-_INNER_HTML = re.compile(r"innerHTML|outerHTML")
+_INNER_HTML = compile_lazily(r"innerHTML|outerHTML")
 
 
 def check_no_inner_html(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
@@ -406,9 +407,9 @@ def check_no_inner_html(parsed: ParsedSource, context: RuleContext) -> Iterator[
             yield _finding(parsed, call, "insertAdjacentHTML() writes unsanitised markup into the page: use insertAdjacentText() or build elements.")
 
 
-_INSECURE_URL = re.compile(r"^(ftp|http|telnet|ws)://", re.I)
+_INSECURE_URL = compile_lazily(r"^(ftp|http|telnet|ws)://", re.I)
 # The SDL plug-in's exceptions, plus XML namespace names: an xmlns is an identifier, never fetched.
-_INSECURE_URL_EXCEPTIONS = re.compile(
+_INSECURE_URL_EXCEPTIONS = compile_lazily(
     r"^http://(schemas\.microsoft\.com|schemas\.openxmlformats\.org|schemas\.xmlsoap\.org|schemas\.datacontract\.org"
     r"|docs\.oasis-open\.org|(www\.)?w3\.org|localhost(?=[:/]|$)|127\.0\.0\.1(?=[:/]|$))",
     re.I,
@@ -632,7 +633,7 @@ def _string_rule(needles: Iterable[str], message: str, *, absolute_only: bool = 
     return check
 
 
-_ABSOLUTE_URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_ABSOLUTE_URL = compile_lazily(r"^[a-z][a-z0-9+.-]*://")
 DATAVERSE_ENDPOINTS = (
     "/api/data/v",
     "/api/discovery/v",
@@ -835,7 +836,7 @@ def check_avoid_modals(parsed: ParsedSource, context: RuleContext) -> Iterator[F
                            "with target 2 (dialog).")
 
 
-_FREE_TOP = re.compile(r"(?<![\w$.])top\s*\.")
+_FREE_TOP = compile_lazily(r"(?<![\w$.])top\s*\.")
 
 
 def check_avoid_window_top(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
