@@ -32,7 +32,7 @@ import pytest
 from d365lint.engine import units
 from d365lint.engine.run import analyse
 from d365lint.engine.work import collections_in, collections_read
-from d365lint.loading import cache as cache_module, parallel, sections, solutions
+from d365lint.loading import cache as cache_module, parallel, sections, solutions, trees
 from d365lint.loading.discover import load
 from d365lint.model import Language, Location, Solution
 from d365lint.parsing.treesitter import ParsedSource
@@ -498,6 +498,31 @@ def test_importing_d365lint_compiles_no_regular_expression():
     assert completed.stdout.strip() == ""
 
 
+def test_a_warm_run_lists_again_only_the_folders_that_changed(tmp_path, monkeypatch):
+    """Adding a file changes its folder's time: that folder is listed again, the others are taken as the last run found them.
+
+    Listing the 2,360 folders of a 212 MB solution took 33 ms of a pre-commit run.
+    """
+    import shutil
+
+    solution = _copy_fixture("contoso-unsafe", tmp_path)
+    cache = tmp_path / "cache"
+    an_hour_ago = time.time() - 3600
+    for folder in [solution, *(path for path in solution.rglob("*") if path.is_dir())]:
+        os.utime(folder, (an_hour_ago, an_hour_ago))
+    load([str(solution)], cwd=tmp_path, cache_folder=cache)
+    roles = solution / "Roles"
+    shutil.copyfile(roles / "Contoso Sales User.xml", roles / "Contoso Auditor.xml")
+    os.utime(roles, (an_hour_ago + 60, an_hour_ago + 60))  # changed, and settled again: only its time tells
+    listed: list[str] = []
+    list_folder = trees.FolderTree._list
+    monkeypatch.setattr(trees.FolderTree, "_list", lambda tree, folder, mtime_ns: listed.append(folder) or list_folder(tree, folder, mtime_ns))
+    warm = load([str(solution)], cwd=tmp_path, cache_folder=cache)
+    assert listed == ["Roles"]
+    assert warm.solutions == load([str(solution)], cwd=tmp_path).solutions
+    assert any(role.location.path.endswith("Contoso Auditor.xml") for role in warm.solutions[0].roles)
+
+
 def test_a_cache_written_by_another_version_is_replaced_not_kept_beside(tmp_path):
     solution = _copy_fixture("contoso-clean", tmp_path)
     cache = tmp_path / "cache"
@@ -541,8 +566,12 @@ def _lying_bucket(content: bytes) -> bytes:
         def persistent_id(self, obj: object) -> tuple[int, int] | None:
             return (0, 10**6) if type(obj) is bytes else None
 
+    try:
+        index = Placeholders(io.BytesIO(content[8 + length :])).load()
+    except (EOFError, pickle.UnpicklingError):
+        return content  # not a bucket file: the folders' listing
     stream = io.BytesIO()
-    Liar(stream).dump(Placeholders(io.BytesIO(content[8 + length :])).load())
+    Liar(stream).dump(index)
     return cache_module._HEADER.pack(0) + stream.getvalue()
 
 

@@ -21,7 +21,9 @@ them to other files beside them: a pre-commit run decodes only the
 collections its rules read, and of many only what is linked to its files
 (a changed script of a 212 MB solution needs the forms that load it and
 their table, not its 1,600 forms, 400 tables and 5.8 MB of roles). It
-checks against the disk only the entries whose collections it reads.
+checks against the disk only the entries whose collections it reads. The
+cache also keeps the folders as the last run walked them, and a run lists
+again only those whose time changed (see :meth:`FolderTree.remember`).
 
 ``--no-cache`` neither reads nor writes the cache. Whether a file is
 unchanged is decided by its content hash; size and modification time only
@@ -48,7 +50,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import d365lint
-from d365lint.loading.trees import FileTree
+from d365lint.loading.trees import FileTree, FolderTree, Listing
 from d365lint import model
 from d365lint.model import Location, link_names
 
@@ -189,6 +191,8 @@ def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+_LISTINGS = "folders.pickle"
+"""The file that keeps the folders of the solution as the last run walked them."""
 _BUCKETS = 64
 """The files a solution's entries are spread over (a large solution's files of 1 MB or so each)."""
 
@@ -217,6 +221,8 @@ class SolutionCache:
     _checked: dict[tuple[Read, float], bool] = field(default_factory=dict)
     _mapped: dict[str, mmap.mmap] = field(default_factory=dict)
     """The bucket files read, mapped into memory, by name: the spans of their entries read from them."""
+    _listings: dict[str, Listing] = field(default_factory=dict)
+    """The folders as the last run walked them (see :meth:`FolderTree.remember`)."""
 
     @classmethod
     def open(cls, folder: Path, root: Path, tree: FileTree) -> SolutionCache:
@@ -225,12 +231,27 @@ class SolutionCache:
         key = hashlib.blake2b(place.encode(), digest_size=12).hexdigest()
         cache = cls(folder / f"{key}-{_code_key()[:16]}", root, tree)
         try:
-            buckets = sorted(cache.folder.glob("*.pickle"))  # type: ignore[union-attr]
+            buckets = sorted(cache.folder.glob("[0-9][0-9].pickle"))  # type: ignore[union-attr]
         except OSError:
             return cache  # no cache yet: the solution is read in full
         for bucket in buckets:
             cache._read(bucket)
+        cache._read_listings()
         return cache
+
+    def _read_listings(self) -> None:
+        """Give the tree the folders as the last run walked them: a folder that kept its time is not listed again."""
+        if not isinstance(self.tree, FolderTree) or self.folder is None:
+            return
+        try:
+            stored = pickle.loads((self.folder / _LISTINGS).read_bytes())
+            listings, listed_at = dict(stored["listings"]), float(stored["listed_at"])
+            if not all(type(listing) is Listing for listing in listings.values()):
+                raise TypeError("not a listing")
+        except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError, ValueError, ImportError):
+            listings, listed_at = {}, 0.0  # none yet, or unreadable: every folder is listed
+        self._listings = listings
+        self.tree.remember(listings, listed_at - _RACY_SECONDS)
 
     def _read(self, bucket: Path) -> None:
         try:
@@ -284,7 +305,8 @@ class SolutionCache:
             self.changed.add(_bucket(path))
 
     def write(self) -> None:
-        """Rewrite the bucket files whose entries changed, each atomically."""
+        """Rewrite the bucket files whose entries changed, and the folders' listings when they did, each atomically."""
+        self._write_listings()
         if not self.changed or self.folder is None:
             return
         by_bucket: dict[str, dict[str, Entry]] = {name: {} for name in self.changed}
@@ -306,6 +328,17 @@ class SolutionCache:
                 _write_atomically(self.folder / name, content)
             _remove_other_versions(self.folder)
         except (OSError, pickle.PicklingError):
+            pass  # a cache that cannot be written only costs time
+
+    def _write_listings(self) -> None:
+        listings = self.tree.listings if isinstance(self.tree, FolderTree) else None
+        if self.folder is None or listings is None or listings == self._listings:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            content = pickle.dumps({"listings": listings, "listed_at": self.tree.listed_at}, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[union-attr]
+            _write_atomically(self.folder / _LISTINGS, content)
+        except OSError:
             pass  # a cache that cannot be written only costs time
 
     def _unchanged(self, read: Read, written_at: float) -> bool:
