@@ -434,7 +434,6 @@ def build_unpacked(
         if entry is not None:
             builder.add_elements(elements_of(entry, selection.wanted(path, entry) if selection is not None else None))
     builder.add_raw_files(paths)
-    builder.add_manifest(manifest_doc)
     return builder.build(manifest, manifest_doc.base, len(paths))
 
 
@@ -541,7 +540,11 @@ def _add_unpacked_file(builder: SolutionBuilder, path: str) -> None:
     """Route one file of an unpacked tree to the reader of its component kind."""
     lowered = path.lower()
     parts = lowered.split("/")
-    if lowered == "other/customizations.xml":
+    if lowered == "other/solution.xml":
+        doc = builder.parse(path)
+        if doc is not None:  # a cached file like the others: a run on a script reads none of its 1,300 root components
+            builder.add_manifest(doc)
+    elif lowered == "other/customizations.xml":
         doc = builder.parse(path)
         if doc is not None:
             builder.relationships.extend(read_relationships(doc, child(doc.root, "EntityRelationships")))
