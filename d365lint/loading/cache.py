@@ -184,7 +184,7 @@ _MODEL_TUPLES = tuple(
 )
 # Named tuples unpickle through their Python __new__; the cache holds hundreds of
 # thousands of them (408,376 for a 212 MB solution), so it writes them as (class, items).
-_MODEL_REDUCERS = copyreg.dispatch_table | dict.fromkeys((*_MODEL_TUPLES, Read, Entry), _reduce_tuple)
+_MODEL_REDUCERS = copyreg.dispatch_table | dict.fromkeys((*_MODEL_TUPLES, Read, Entry, Listing), _reduce_tuple)
 
 
 def _digest(data: bytes) -> str:
@@ -336,8 +336,7 @@ class SolutionCache:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            content = pickle.dumps({"listings": listings, "listed_at": self.tree.listed_at}, protocol=pickle.HIGHEST_PROTOCOL)  # type: ignore[union-attr]
-            _write_atomically(self.folder / _LISTINGS, content)
+            _write_atomically(self.folder / _LISTINGS, dumps({"listings": listings, "listed_at": self.tree.listed_at}))  # type: ignore[union-attr]
         except OSError:
             pass  # a cache that cannot be written only costs time
 

@@ -67,7 +67,7 @@ def discover_extensions(cache_folder: Path | None = None) -> list[EntryPoint]:
     """Step 1: the entry points of installed extensions, sorted by name.
 
     Importing :mod:`importlib.metadata` and reading every installed
-    distribution took 30 ms of a 0.4 s pre-commit run, and most runs have no
+    distribution took 24-30 ms of a 0.4 s pre-commit run, and most runs have no
     extension. With a ``cache_folder``, a run that found none leaves a
     marker named after the folders of the import path and their times; the
     next run finds it and looks no further. Installing or removing a package
