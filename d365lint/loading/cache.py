@@ -218,7 +218,7 @@ class SolutionCache:
     """The bucket files whose entries changed in this run."""
     confirmed: set[str] = field(default_factory=set)
     """The entries that this run built or found to match their files (a focused run checks only those it needs)."""
-    _checked: dict[tuple[Read, float], bool] = field(default_factory=dict)
+    _checked: dict[tuple[Read, float], Read | None] = field(default_factory=dict)
     _mapped: dict[str, mmap.mmap] = field(default_factory=dict)
     """The bucket files read, mapped into memory, by name: the spans of their entries read from them."""
     _listings: dict[str, Listing] = field(default_factory=dict)
@@ -278,7 +278,13 @@ class SolutionCache:
         self._mapped.clear()
 
     def valid(self, path: str) -> Entry | None:
-        """The entry of ``path`` when the files it was built from are unchanged, else None."""
+        """The entry of ``path`` when the files it was built from are unchanged, else None.
+
+        A file whose content had to be hashed (its time changed, as a git
+        checkout changes it, or was too close to the entry's) is hashed in
+        every run until the entry takes its new size and time: the entry is
+        kept again with them.
+        """
         entry = self.entries.get(path)
         if entry is None:
             return None
@@ -286,9 +292,15 @@ class SolutionCache:
             if self.tree.find(query) != found:
                 return None
         written_at = self.written_at.get(path, 0.0)
+        reads = []
         for read in entry.reads:
-            if not self._unchanged(read, written_at):
+            current = self._unchanged(read, written_at)
+            if current is None:
                 return None
+            reads.append(current)
+        if any(current is not read for current, read in zip(reads, entry.reads)):
+            entry = entry._replace(reads=tuple(reads))
+            self.remember(path, entry)
         self.confirmed.add(path)
         return entry
 
@@ -340,24 +352,26 @@ class SolutionCache:
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def _unchanged(self, read: Read, written_at: float) -> bool:
+    def _unchanged(self, read: Read, written_at: float) -> Read | None:
         key = (read, written_at)
         if key not in self._checked:
-            self._checked[key] = self._same_content(read, written_at)
+            self._checked[key] = self._current(read, written_at)
         return self._checked[key]
 
-    def _same_content(self, read: Read, written_at: float) -> bool:
+    def _current(self, read: Read, written_at: float) -> Read | None:
+        """``read`` itself when its file's size and time vouch for it; when its content does, ``read`` with them now; else None."""
         try:
             stat = os.stat(os.path.join(self.root, read.path))  # no Path objects: thousands of files per run
         except OSError:
-            return False
+            return None
         settled = stat.st_mtime_ns / 1e9 < written_at - _RACY_SECONDS
         if settled and stat.st_size == read.size and stat.st_mtime_ns == read.mtime_ns:
-            return True
+            return read
         try:
-            return _digest(self.tree.read(read.path)) == read.digest
+            same = _digest(self.tree.read(read.path)) == read.digest
         except OSError:
-            return False
+            return None
+        return Read(read.path, read.digest, stat.st_size, stat.st_mtime_ns) if same else None
 
 
 _HEADER = struct.Struct("<Q")
