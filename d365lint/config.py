@@ -47,7 +47,6 @@ import difflib
 import json
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +156,8 @@ def _has_tool_table(pyproject: Path) -> bool:
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    import tomllib  # here: most runs find no configuration to parse
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

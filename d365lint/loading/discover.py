@@ -11,7 +11,6 @@ files given.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -335,6 +334,8 @@ def _repository_files(folder: Path) -> Iterable[Path]:
 
 def _git_files(folder: Path) -> list[Path] | None:
     """Tracked and untracked-but-not-ignored files, when ``folder`` is in a git work tree."""
+    import subprocess  # here: only a repository's run asks git (a pre-commit run on one file imports it for nothing)
+
     try:
         completed = subprocess.run(
             ["git", "-C", str(folder), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
