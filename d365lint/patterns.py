@@ -40,7 +40,10 @@ class _LazyPattern:
         return f"compile_lazily({self._source!r}, {self._flags!r})"
 
 
-_ATTRIBUTES = ("match", "fullmatch", "search", "finditer", "findall", "sub", "subn", "split", "scanner", "pattern", "flags", "groups", "groupindex")
+_ATTRIBUTES = (
+    "match", "fullmatch", "search", "finditer", "findall", "sub", "subn", "split", "scanner",
+    "pattern", "flags", "groups", "groupindex",
+)
 
 
 def compile_lazily(source: AnyStr, flags: int | re.RegexFlag = 0) -> re.Pattern[AnyStr]:

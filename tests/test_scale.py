@@ -475,19 +475,20 @@ def test_importing_d365lint_compiles_no_regular_expression():
     """
     code = textwrap.dedent(
         """
-        import pkgutil, importlib, re, sys
+        import importlib, os, pkgutil, re, sys
+        import d365lint
+        package = os.path.dirname(d365lint.__file__) + os.sep
         compiled = []
         plain = re._compile
         def counting(pattern, flags):
             frame = sys._getframe(1)
-            while frame and frame.f_code.co_filename.startswith(re.__file__.rsplit("/", 1)[0]):
+            while frame and frame.f_code.co_filename.startswith(os.path.dirname(re.__file__)):
                 frame = frame.f_back
             where = frame.f_code.co_filename if frame else ""
-            if "/d365lint/" in where and not where.endswith("/patterns.py"):  # a lazy one compiles when used
-                compiled.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+            if where.startswith(package) and where != package + "patterns.py":  # a lazy one compiles when used
+                compiled.append(f"{where}:{frame.f_lineno}")
             return plain(pattern, flags)
         re._compile = counting
-        import d365lint
         for module in pkgutil.walk_packages(d365lint.__path__, "d365lint."):
             if not module.name.endswith("__main__"):
                 importlib.import_module(module.name)

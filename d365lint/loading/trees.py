@@ -59,10 +59,9 @@ class FolderTree:
 
         Listing every folder of a 212 MB solution (2,360 of them) took 33 ms
         of a pre-commit run; looking at their times takes 14 ms, and reading
-        the earlier walk's listings 2 ms.
-        Adding, removing or renaming a file changes its folder's time; a
-        time after ``settled_before`` may change again within its resolution,
-        and such a folder is listed again.
+        the earlier walk's listings 2 ms. Adding, removing or renaming a file
+        changes its folder's time; a time after ``settled_before`` may change
+        again within its resolution, and such a folder is listed again.
         """
         self.listings = {}
         self._remembered = listings
