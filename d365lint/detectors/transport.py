@@ -13,8 +13,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from d365lint.patterns import compile_lazily
 
