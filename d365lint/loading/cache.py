@@ -292,13 +292,14 @@ class SolutionCache:
             if self.tree.find(query) != found:
                 return None
         written_at = self.written_at.get(path, 0.0)
-        reads = []
-        for read in entry.reads:
+        reads, refreshed = [], False
+        for read in entry.reads:  # a flag, not any() over a generator afterwards: 2,000 entries per run
             current = self._unchanged(read, written_at)
             if current is None:
                 return None
             reads.append(current)
-        if any(current is not read for current, read in zip(reads, entry.reads)):
+            refreshed = refreshed or current is not read
+        if refreshed:
             entry = entry._replace(reads=tuple(reads))
             self.remember(path, entry)
         self.confirmed.add(path)
