@@ -55,8 +55,12 @@ from d365lint import model
 from d365lint.model import Location, link_names
 
 FORMAT = 6
-_RACY_SECONDS = 2.0
-"""A file modified this close to (or after) its entry was written is hashed again whatever its time says."""
+RACY_SECONDS = 2.0
+"""How close to a look a file's or folder's time may be and still change again unseen (FAT keeps times to 2 s).
+
+A file modified this close to (or after) its entry was written is hashed
+again whatever its time says; a folder is listed again.
+"""
 
 
 def default_folder() -> Path:
@@ -251,7 +255,7 @@ class SolutionCache:
         except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError, ValueError, ImportError):
             listings, listed_at = {}, 0.0  # none yet, or unreadable: every folder is listed
         self._listings = listings
-        self.tree.remember(listings, listed_at - _RACY_SECONDS)
+        self.tree.remember(listings, listed_at - RACY_SECONDS)
 
     def _read(self, bucket: Path) -> None:
         try:
@@ -365,7 +369,7 @@ class SolutionCache:
             stat = os.stat(os.path.join(self.root, read.path))  # no Path objects: thousands of files per run
         except OSError:
             return None
-        settled = stat.st_mtime_ns / 1e9 < written_at - _RACY_SECONDS
+        settled = stat.st_mtime_ns / 1e9 < written_at - RACY_SECONDS
         if settled and stat.st_size == read.size and stat.st_mtime_ns == read.mtime_ns:
             return read
         try:

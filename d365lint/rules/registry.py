@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from d365lint.loading.cache import RACY_SECONDS
 from d365lint.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -85,10 +86,6 @@ def discover_extensions(cache_folder: Path | None = None) -> list[EntryPoint]:
     return found
 
 
-_RACY_SECONDS = 2.0
-"""A folder changed this recently may change again within the resolution of its time: no marker names it."""
-
-
 def _no_extensions_marker(cache_folder: Path) -> Path | None:
     """The marker of no extension for the import path as it is now, None when a folder of it changed just now."""
     times = []
@@ -97,7 +94,7 @@ def _no_extensions_marker(cache_folder: Path) -> Path | None:
             modified = os.stat(entry or ".").st_mtime_ns
         except OSError:
             modified = None
-        if modified is not None and modified / 1e9 > time.time() - _RACY_SECONDS:
+        if modified is not None and modified / 1e9 > time.time() - RACY_SECONDS:  # it may change again unseen
             return None
         times.append(modified)
     import_path = hashlib.blake2b(repr(sys.path).encode(), digest_size=8).hexdigest()
