@@ -53,6 +53,33 @@ def test_declared_names_shadow_globals() -> None:
     assert "openObj" in ix.declared_functions and "USER_GUID" in ix.declared_names
 
 
+def _named_nodes(node):
+    """Every named node below and including ``node``, depth first, as tree-sitter's own child lists give them."""
+    found = [node] if node.is_named else []
+    for child in node.children:
+        found.extend(_named_nodes(child))
+    return found
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    (Language.JAVASCRIPT, 'function f(a) { if (a?.b ?? 1) { return `x${a}`; } }'),
+    (Language.JAVASCRIPT, "function ( { var x = ;; if ("),
+    (Language.TYPESCRIPT, "class C { private x: number = 1; m<T>(a: T): T { return a as T; } }"),
+    (Language.CSHARP, 'class P { void Execute(IServiceProvider s) { var x = $"{s}"; } }'),
+    (Language.CSHARP, "class { void ( {"),
+])
+def test_the_node_index_holds_every_named_node_in_order_under_its_own_type(language, text) -> None:
+    parsed = _script(text, language)
+    expected = _named_nodes(parsed.root)
+    index = parsed.nodes()
+    assert [node.id for node in index.nodes] == [node.id for node in expected]
+    assert list(index.types) == [node.type for node in expected]
+    assert {kind: [node.id for node in nodes] for kind, nodes in index.by_type.items()} == {
+        kind: [node.id for node in expected if node.type == kind] for kind in {node.type for node in expected}
+    }
+    assert ("ERROR" in index.by_type) == parsed.has_errors
+
+
 def test_member_references_of_the_compiled_fixture() -> None:
     dll = FIXTURES / "sources" / "plugins-assembly" / "ContosoCompiled.dll"
     assembly = read_assembly(dll.name, dll.read_bytes(), Location(str(dll)))
