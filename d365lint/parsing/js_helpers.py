@@ -370,6 +370,16 @@ class ScriptIndex:
                 runs.append(StringRun(node, tuple(self._literal_pieces(node))))
         return tuple(sorted(runs, key=lambda run: run.node.start_byte))
 
+    @functools.cached_property
+    def string_texts(self) -> tuple[tuple[StringRun, str, str], ...]:
+        """Each string run with its text and its text in lower case, joined once for the rules that search them all."""
+        return tuple((run, text, text.lower()) for run in self.string_runs for text in (run.text,))
+
+    @functools.cached_property
+    def all_strings(self) -> str:
+        """The lower-case text of every string run, one ``\\x01`` apart: what no run holds, none of them holds."""
+        return "\x01".join(lowered for _, _, lowered in self.string_texts)
+
     def _pieces(self, node: tree_sitter.Node) -> Iterator[StringPiece]:
         node = unwrap(node)
         if node.type == "binary_expression" and _is_concatenation(self.parsed, node):

@@ -619,14 +619,17 @@ def _string_rule(needles: Iterable[str], message: str, *, absolute_only: bool = 
     lowered = tuple(needle.lower() for needle in needles)
 
     def check(parsed: ParsedSource, context: RuleContext) -> Iterator[Finding]:
-        for run in script_index(parsed).string_runs:
-            text = run.text.lower()
+        ix = script_index(parsed)
+        present = tuple(needle for needle in lowered if needle in ix.all_strings)  # most scripts hold none
+        if not present:
+            return
+        for run, original, text in ix.string_texts:
             if absolute_only and not _ABSOLUTE_URL.match(text.lstrip()):
                 continue
-            for needle in lowered:
+            for needle in present:
                 offset = text.find(needle)
                 if offset >= 0:
-                    value = run.text.replace("\x00", "…")
+                    value = original.replace("\x00", "…")
                     yield _finding(parsed, run.node_at(offset), message.format(url=json_string(value)), value)
                     break
 
