@@ -372,12 +372,13 @@ class ScriptIndex:
 
     @functools.cached_property
     def string_texts(self) -> tuple[tuple[StringRun, str, str], ...]:
-        """Each string run with its text and its text in lower case, joined once for the rules that search them all."""
-        return tuple((run, text, text.lower()) for run in self.string_runs for text in (run.text,))
+        """Each string run with its text and that text in lower case, worked out once for the rules that search them."""
+        texts = [run.text for run in self.string_runs]
+        return tuple(zip(self.string_runs, texts, [text.lower() for text in texts]))
 
     @functools.cached_property
     def all_strings(self) -> str:
-        """The lower-case text of every string run, one ``\\x01`` apart: what no run holds, none of them holds."""
+        """Every string run's lower-case text, joined by ``\\x01``: a needle found nowhere in it is in no run."""
         return "\x01".join(lowered for _, _, lowered in self.string_texts)
 
     def _pieces(self, node: tree_sitter.Node) -> Iterator[StringPiece]:
