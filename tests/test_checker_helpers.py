@@ -61,14 +61,14 @@ def _named_nodes(node):
     return found
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    (Language.JAVASCRIPT, 'function f(a) { if (a?.b ?? 1) { return `x${a}`; } }'),
-    (Language.JAVASCRIPT, "function ( { var x = ;; if ("),
-    (Language.TYPESCRIPT, "class C { private x: number = 1; m<T>(a: T): T { return a as T; } }"),
-    (Language.CSHARP, 'class P { void Execute(IServiceProvider s) { var x = $"{s}"; } }'),
-    (Language.CSHARP, "class { void ( {"),
+@pytest.mark.parametrize(("language", "text", "broken"), [
+    (Language.JAVASCRIPT, 'function f(a) { if (a?.b ?? 1) { return `x${a}`; } }', False),
+    (Language.JAVASCRIPT, "function ( { var x = ;; if (", True),
+    (Language.TYPESCRIPT, "class C { private x: number = 1; m<T>(a: T): T { return a as T; } }", False),
+    (Language.CSHARP, 'class P { void Execute(IServiceProvider s) { var x = $"{s}"; } }', False),
+    (Language.CSHARP, "class { void ( {", True),
 ])
-def test_the_node_index_holds_every_named_node_in_order_under_its_own_type(language, text) -> None:
+def test_the_node_index_holds_every_named_node_in_order_under_its_own_type(language, text, broken) -> None:
     parsed = _script(text, language)
     expected = _named_nodes(parsed.root)
     index = parsed.nodes()
@@ -77,7 +77,7 @@ def test_the_node_index_holds_every_named_node_in_order_under_its_own_type(langu
     assert {kind: [node.id for node in nodes] for kind, nodes in index.by_type.items()} == {
         kind: [node.id for node in expected if node.type == kind] for kind in {node.type for node in expected}
     }
-    assert ("ERROR" in index.by_type) == parsed.has_errors
+    assert ("ERROR" in index.by_type) == broken  # ERROR nodes (kind 65535, outside the grammar's count) are named too
 
 
 def test_member_references_of_the_compiled_fixture() -> None:
