@@ -445,6 +445,9 @@ class Solution(NamedTuple):
 
     ``source`` says which form: ``zip``, ``unpacked`` or ``exported-folder``;
     ``file_count`` how many files (or zip members) it is made of.
+    ``directive_files`` are the XML files on disk that the loader read and
+    that mention d365lint, the only ones whose comments can hold suppression
+    directives (None when no loader noted them: then they are looked for).
     """
 
     unique_name: str
@@ -472,6 +475,7 @@ class Solution(NamedTuple):
     missing_dependencies: tuple[MissingDependency, ...] = ()
     connectors: tuple[CustomConnector, ...] = ()
     file_count: int = 1
+    directive_files: tuple[str, ...] | None = None
 
     def table(self, logical_name: str) -> Table | None:
         wanted = logical_name.lower()

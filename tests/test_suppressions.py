@@ -146,6 +146,42 @@ def test_unused_xml_suppression_is_reported_where_the_comment_is(tmp_path, rules
     assert unused[0].level is Severity.NOTE
 
 
+def test_only_xml_files_that_mentioned_d365lint_when_loaded_are_searched_for_directives(tmp_path, ruleset, monkeypatch):
+    """The loader notes the XML files that mention d365lint as it reads them; nothing reads the solution's XML again."""
+    solution = _copy_unsafe(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    workspace = load([str(solution)], cwd=tmp_path)
+    without_findings = solution / "Entities" / "Account" / "Entity.xml"
+    _insert_before(without_findings, "<Name", "<!-- d365lint-disable-next-line sec-audit-whole-table - written after -->")
+    report = analyse(workspace, ruleset.rules)
+    assert not [r for r in report.results if r.rule.id == "unused-suppression"]
+    assert len([r for r in _run([solution], ruleset, tmp_path).results if r.rule.id == "unused-suppression"]) == 1
+
+
+def test_directives_in_a_utf16_xml_file_are_read(tmp_path, ruleset, monkeypatch):
+    solution = _copy_unsafe(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    without_findings = solution / "Entities" / "Account" / "Entity.xml"
+    _insert_before(without_findings, "<Name", "<!-- d365lint-disable-next-line sec-audit-whole-table - nothing here -->")
+    text = without_findings.read_text(encoding="utf-8").replace('encoding="utf-8"', 'encoding="utf-16"')
+    without_findings.write_bytes(text.encode("utf-16"))
+    unused = [r.finding.location.path for r in _run([solution], ruleset, tmp_path).results if r.rule.id == "unused-suppression"]
+    assert unused == [without_findings.relative_to(tmp_path).as_posix()]
+
+
+def test_a_cached_solution_keeps_the_files_its_directives_are_in(tmp_path, ruleset, monkeypatch):
+    """A warm run reads no XML: the files that mention d365lint come from the cache with the elements."""
+    solution = _copy_unsafe(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    without_findings = solution / "Entities" / "Account" / "Entity.xml"
+    _insert_before(without_findings, "<Name", "<!-- d365lint-disable-next-line sec-audit-whole-table - nothing here -->")
+    cache = tmp_path / "cache"
+    for _ in ("cold", "warm"):
+        report = analyse(load([str(solution)], cwd=tmp_path, cache_folder=cache), ruleset.rules)
+        unused = [r.finding.location.path for r in report.results if r.rule.id == "unused-suppression"]
+        assert unused == [without_findings.relative_to(tmp_path).as_posix()]
+
+
 @pytest.mark.parametrize("inside", [False, True], ids=["from-the-parent", "from-the-solution-folder"])
 def test_a_run_focused_on_some_files_judges_the_directives_of_those_files_only(tmp_path, ruleset, monkeypatch, inside):
     """What pre-commit sees: the changed file's directives apply and are judged; other files' are neither read nor reported."""

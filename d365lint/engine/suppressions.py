@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
 from d365lint.model import Language, Location, PortalSite, Solution, Workspace
-from d365lint.parsing.text import DecodeError, decode_text
+from d365lint.parsing.text import DecodeError, decode_text, mentions_d365lint
 from d365lint.patterns import compile_lazily
 from d365lint.reporting.sources import file_text
 from d365lint.rules.base import Finding, matches_rule
@@ -256,11 +256,28 @@ def _folder_files(root: Path | None, suffixes: tuple[str, ...], focus: frozenset
     it was given, the only ones whose results and directives it reports.
     """
     if root is None or not root.is_dir():
-        return
-    for path in _files_below(root, suffixes) if focus is None else _focused_below(root, suffixes, focus):
+        return iter(())
+    return _texts(_files_below(root, suffixes) if focus is None else _focused_below(root, suffixes, focus))
+
+
+def _solution_files(solution: Solution, focus: frozenset[str] | None) -> Iterator[tuple[FileKey, str]]:
+    """Text of the solution's XML files on disk that mention d365lint.
+
+    A full run takes them from the loader, which noted them as it read every
+    file (see :attr:`Solution.directive_files`): of a large solution's XML,
+    only the few files that mention d365lint are read again, for their text.
+    """
+    root = _solution_root(solution)
+    if focus is not None or solution.directive_files is None:
+        return _folder_files(root, (".xml",), focus)
+    return _texts(Path(path) for path in solution.directive_files) if root is not None else iter(())
+
+
+def _texts(paths: Iterable[Path]) -> Iterator[tuple[FileKey, str]]:
+    for path in paths:
         try:
             data = path.read_bytes()
-            if b"d365lint" not in data and b"d\x003\x006\x005" not in data:
+            if not mentions_d365lint(data):
                 continue
             text = decode_text(data)
         except (OSError, DecodeError):
@@ -288,7 +305,7 @@ def commented_files(workspace: Workspace, results: Iterable[Result]) -> dict[Fil
         if syntax is not None and not source.line_offset:
             found.setdefault((source.location.path, source.location.member), (source.text, syntax))
     for solution in workspace.solutions:
-        for key, text in _folder_files(_solution_root(solution), (".xml",), workspace.focus):
+        for key, text in _solution_files(solution, workspace.focus):
             found.setdefault(key, (text, Syntax.XML))
     for site in workspace.sites:
         for key, text in _folder_files(_site_root(site), (".yml", ".yaml"), workspace.focus):

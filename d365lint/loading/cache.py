@@ -54,7 +54,7 @@ from d365lint.loading.trees import FileTree, FolderTree, Listing
 from d365lint import model
 from d365lint.model import Location, link_names
 
-FORMAT = 6
+FORMAT = 7
 RACY_SECONDS = 2.0
 """How close to a look a file's or folder's time may be and still change again unseen (FAT keeps times to 2 s).
 

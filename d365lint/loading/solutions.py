@@ -74,7 +74,7 @@ from d365lint.model import (
     WebResourceType,
     link_names,
 )
-from d365lint.parsing.text import DecodeError, decode_text
+from d365lint.parsing.text import DecodeError, decode_text, mentions_d365lint
 from d365lint.parsing.xml import XmlDocument, XmlError, child, children, descendants, local_name, parse_xml
 from d365lint.patterns import compile_lazily
 
@@ -117,16 +117,23 @@ class SolutionBuilder:
     root_components: list[RootComponent] = field(default_factory=list)
     missing_dependencies: list[MissingDependency] = field(default_factory=list)
     connectors: list[CustomConnector] = field(default_factory=list)
+    directive_files: list[str] = field(default_factory=list)
 
     def problem(self, path: str, message: str) -> None:
         self.diagnostics.append(Diagnostic(message, self.tree.location(path)))
 
     def read(self, path: str) -> bytes | None:
+        """The bytes of ``path``; an XML file on disk that mentions d365lint is noted, so that nothing reads it again."""
         try:
-            return self.tree.read(path)
+            data = self.tree.read(path)
         except (OSError, ArchiveError) as error:
             self.problem(path, f"cannot read file: {error}")
             return None
+        if path.lower().endswith(".xml") and mentions_d365lint(data):
+            location = self.tree.location(path)
+            if location.member is None:
+                self.directive_files.append(location.path)
+        return data
 
     def parse(self, path: str) -> XmlDocument | None:
         data = self.read(path)
@@ -243,6 +250,7 @@ class SolutionBuilder:
             source=self.source,
             location=location,
             file_count=file_count,
+            directive_files=tuple(dict.fromkeys(self.directive_files)),
             **{name: tuple(getattr(self, name)) for name in SOLUTION_COLLECTIONS},
         )
 

@@ -23,6 +23,16 @@ class DecodeError(ValueError):
     """The bytes are not text in any encoding we accept."""
 
 
+def mentions_d365lint(data: bytes) -> bool:
+    """Whether a file's bytes name d365lint, in UTF-8 or UTF-16: only such a file can hold a suppression directive.
+
+    Every XML file of a solution is asked as it is read. The UTF-16 spelling
+    is looked for only in bytes that hold a NUL at all: for the 195 MB of
+    XML of the benchmark's L solution that makes 0.09 s instead of 0.17 s.
+    """
+    return b"d365lint" in data or b"\x00" in data and b"d\x003\x006\x005" in data
+
+
 def sniff_encoding(data: bytes) -> str:
     """The encoding of ``data``: its byte-order mark, an XML declaration, or UTF-8.
 
