@@ -158,11 +158,17 @@ def test_only_xml_files_that_mentioned_d365lint_when_loaded_are_searched_for_dir
     assert len([r for r in _run([solution], ruleset, tmp_path).results if r.rule.id == "unused-suppression"]) == 1
 
 
-def test_directives_in_a_utf16_xml_file_are_read(tmp_path, ruleset, monkeypatch):
+def _unused_directive(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """A copy of the unsafe solution with a directive that suppresses nothing in a file without findings (Account)."""
     solution = _copy_unsafe(tmp_path)
     monkeypatch.chdir(tmp_path)
     without_findings = solution / "Entities" / "Account" / "Entity.xml"
     _insert_before(without_findings, "<Name", "<!-- d365lint-disable-next-line sec-audit-whole-table - nothing here -->")
+    return solution, without_findings
+
+
+def test_directives_in_a_utf16_xml_file_are_read(tmp_path, ruleset, monkeypatch):
+    solution, without_findings = _unused_directive(tmp_path, monkeypatch)
     text = without_findings.read_text(encoding="utf-8").replace('encoding="utf-8"', 'encoding="utf-16"')
     without_findings.write_bytes(text.encode("utf-16"))
     unused = [r.finding.location.path for r in _run([solution], ruleset, tmp_path).results if r.rule.id == "unused-suppression"]
@@ -171,10 +177,7 @@ def test_directives_in_a_utf16_xml_file_are_read(tmp_path, ruleset, monkeypatch)
 
 def test_a_cached_solution_keeps_the_files_its_directives_are_in(tmp_path, ruleset, monkeypatch):
     """A warm run reads no XML: the files that mention d365lint come from the cache with the elements."""
-    solution = _copy_unsafe(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    without_findings = solution / "Entities" / "Account" / "Entity.xml"
-    _insert_before(without_findings, "<Name", "<!-- d365lint-disable-next-line sec-audit-whole-table - nothing here -->")
+    solution, without_findings = _unused_directive(tmp_path, monkeypatch)
     cache = tmp_path / "cache"
     for _ in ("cold", "warm"):
         report = analyse(load([str(solution)], cwd=tmp_path, cache_folder=cache), ruleset.rules)
