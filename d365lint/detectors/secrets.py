@@ -96,62 +96,59 @@ def is_random_token(value: str) -> bool:
 
 
 class _TokenFormat(NamedTuple):
+    """A well-known secret format: its pattern captures the secret itself in group 1."""
+
     kind: str
     pattern: re.Pattern[str]
-    group: int = 0
     valid: Callable[[str], bool] | None = None
 
 
 # Well-known formats. Each is specific enough to report wherever it appears.
 TOKEN_FORMATS = (
-    _TokenFormat("Azure storage account key", compile_lazily(r"AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)", re.I), 1),
-    _TokenFormat("Azure shared access key", compile_lazily(r"SharedAccessKey\s*=\s*([A-Za-z0-9+/]{42,44}=?)", re.I), 1),
-    _TokenFormat("SAS signature", compile_lazily(r"[?&;]sig=([A-Za-z0-9%+/_-]{30,}(?:%3D|=){0,2})", re.I), 1),
+    _TokenFormat("Azure storage account key", compile_lazily(r"AccountKey\s*=\s*([A-Za-z0-9+/]{86}==)", re.I)),
+    _TokenFormat("Azure shared access key", compile_lazily(r"SharedAccessKey\s*=\s*([A-Za-z0-9+/]{42,44}=?)", re.I)),
+    _TokenFormat("SAS signature", compile_lazily(r"[?&;]sig=([A-Za-z0-9%+/_-]{30,}(?:%3D|=){0,2})", re.I)),
     _TokenFormat(
         "Azure Functions key",
         compile_lazily(r"\.azurewebsites\.net/api/[^\s\"'<>?#]*\?(?:[^\s\"'<>#]*&)?code=([A-Za-z0-9_\-/+=%]{20,})", re.I),
-        1,
     ),
     _TokenFormat(
         "Azure AD client secret",
         compile_lazily(r"(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![A-Za-z0-9_~.-])"),
-        1,
     ),
-    _TokenFormat("JSON Web Token", compile_lazily(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"), 1),
+    _TokenFormat("JSON Web Token", compile_lazily(r"\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})")),
     _TokenFormat(
         "private key",
         compile_lazily(
             r"(-----BEGIN (?P<type>RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----"
             r"(?:[\s\S]{0,8000}?-----END (?P=type)?PRIVATE KEY(?: BLOCK)?-----)?)"
         ),
-        1,
     ),
-    _TokenFormat("AWS access key id", compile_lazily(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b"), 1),
-    _TokenFormat("GitHub token", compile_lazily(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})\b"), 1),
-    _TokenFormat("GitLab token", compile_lazily(r"\b(glpat-[A-Za-z0-9_-]{20})\b"), 1),
-    _TokenFormat("npm token", compile_lazily(r"\b(npm_[A-Za-z0-9]{36})\b"), 1),
-    _TokenFormat("Google API key", compile_lazily(r"\b(AIza[0-9A-Za-z_-]{35})\b"), 1),
-    _TokenFormat("Google OAuth client secret", compile_lazily(r"\b(GOCSPX-[A-Za-z0-9_-]{28})\b"), 1),
-    _TokenFormat("Stripe secret key", compile_lazily(r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b"), 1),
-    _TokenFormat("Slack token", compile_lazily(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})\b"), 1),
+    _TokenFormat("AWS access key id", compile_lazily(r"\b((?:AKIA|ASIA)[0-9A-Z]{16})\b")),
+    _TokenFormat("GitHub token", compile_lazily(r"\b((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,})\b")),
+    _TokenFormat("GitLab token", compile_lazily(r"\b(glpat-[A-Za-z0-9_-]{20})\b")),
+    _TokenFormat("npm token", compile_lazily(r"\b(npm_[A-Za-z0-9]{36})\b")),
+    _TokenFormat("Google API key", compile_lazily(r"\b(AIza[0-9A-Za-z_-]{35})\b")),
+    _TokenFormat("Google OAuth client secret", compile_lazily(r"\b(GOCSPX-[A-Za-z0-9_-]{28})\b")),
+    _TokenFormat("Stripe secret key", compile_lazily(r"\b((?:sk|rk)_live_[0-9A-Za-z]{20,})\b")),
+    _TokenFormat("Slack token", compile_lazily(r"\b(xox[abposr]-[0-9A-Za-z-]{10,})\b")),
     _TokenFormat(
-        "Slack webhook URL", compile_lazily(r"(https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,})"), 1
+        "Slack webhook URL", compile_lazily(r"(https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,})")
     ),
     _TokenFormat(
         "Teams webhook URL",
         compile_lazily(r"(https://[a-z0-9.-]+\.webhook\.office\.com/webhookb2/[^\s\"'<>]+/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36})"),
-        1,
     ),
-    _TokenFormat("SendGrid API key", compile_lazily(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b"), 1),
-    _TokenFormat("Twilio API key", compile_lazily(r"\b(SK[0-9a-f]{32})\b"), 1),
-    _TokenFormat("Mailchimp API key", compile_lazily(r"\b([0-9a-f]{32}-us[0-9]{1,2})\b"), 1),
-    _TokenFormat("OpenAI API key", compile_lazily(r"\b(sk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})\b"), 1),
-    _TokenFormat("Meta access token", compile_lazily(r"\b(EAA[A-Za-z0-9]{90,})\b"), 1),
-    _TokenFormat("Telegram bot token", compile_lazily(r"\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b"), 1),
-    _TokenFormat("Basic credentials", compile_lazily(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"), 1, _basic_credentials),
-    _TokenFormat("bearer token", compile_lazily(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)(?![A-Za-z0-9\-._~+/=])"), 1, is_random_token),
+    _TokenFormat("SendGrid API key", compile_lazily(r"\b(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})\b")),
+    _TokenFormat("Twilio API key", compile_lazily(r"\b(SK[0-9a-f]{32})\b")),
+    _TokenFormat("Mailchimp API key", compile_lazily(r"\b([0-9a-f]{32}-us[0-9]{1,2})\b")),
+    _TokenFormat("OpenAI API key", compile_lazily(r"\b(sk-(?:proj-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,})\b")),
+    _TokenFormat("Meta access token", compile_lazily(r"\b(EAA[A-Za-z0-9]{90,})\b")),
+    _TokenFormat("Telegram bot token", compile_lazily(r"\b(\d{8,10}:AA[A-Za-z0-9_-]{33})\b")),
+    _TokenFormat("Basic credentials", compile_lazily(r"\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"), _basic_credentials),
+    _TokenFormat("bearer token", compile_lazily(r"\bBearer\s+([A-Za-z0-9\-._~+/]{16,}=*)(?![A-Za-z0-9\-._~+/=])"), is_random_token),
     _TokenFormat(
-        "password in a URL", compile_lazily(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^/\s:@\"'<>]{3,})@[A-Za-z0-9]", re.I), 1, _url_password
+        "password in a URL", compile_lazily(r"\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:([^/\s:@\"'<>]{3,})@[A-Za-z0-9]", re.I), _url_password
     ),
 )
 
@@ -348,9 +345,9 @@ def _without_data_uris(text: str) -> str:
 def _format_hits(text: str) -> Iterator[Secret]:
     for token in TOKEN_FORMATS:
         for match in token.pattern.finditer(text):
-            value = match.group(token.group)
+            value = match.group(1)
             if token.valid is None or token.valid(value):
-                yield Secret(token.kind, value, match.start(token.group))
+                yield Secret(token.kind, value, match.start(1))
 
 
 def _scheme_stripped(secret: Secret) -> Secret | None:
